@@ -1,0 +1,257 @@
+"""One tenant turn: context in, guarded tokens out, the turn recorded with its timings.
+
+Nothing here waits on the database: the call and turn records are queued for the store's
+writer. An adapter drives a turn like this:
+
+    turn = engine.start(request)      # resolves the model, builds the prompt (no I/O)
+    await turn.open()                 # starts the backend; raises before any token is sent
+    async for piece in turn.pieces(): # guarded text, as the model writes it
+        send(piece); turn.mark_first_byte_out()
+    # closing `pieces()` early (barge-in, hang-up) stops the backend and records what was heard
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from core.clock import elapsed_ms, now_ns, utc_now_iso
+from core.engine.history import ConversationHistory, trim_history
+from core.engine.stream_guard import StreamGuard
+from core.engine.turn import TurnRequest
+from core.llm.base import BackendError, ChatMessage, GenerationOptions, LLMBackend, Token
+from core.logging import get_logger
+from core.model_settings import ModelEntry, ModelSettingsManager
+from core.persona import Persona
+from core.store.records import CallRecord, TurnRecord
+from core.store.writer import StoreWriter
+
+log = get_logger(__name__)
+
+_SAMPLING_KEYS = ("temperature", "top_p", "seed")
+
+
+def generation_options(
+    persona: Persona, entry: ModelEntry, requested_max_tokens: int | None
+) -> GenerationOptions:
+    """Admin settings govern sampling; a provider's `max_tokens` can only shorten the reply."""
+    options = dict(entry.options)
+    max_tokens = persona.max_reply_tokens
+    if requested_max_tokens:
+        max_tokens = min(max_tokens, requested_max_tokens)
+    return GenerationOptions(
+        temperature=options.pop("temperature", persona.temperature),
+        top_p=options.pop("top_p", None),
+        seed=options.pop("seed", None),
+        max_tokens=max_tokens,
+        extra=options,
+    )
+
+
+class TurnEngine:
+    def __init__(
+        self,
+        *,
+        backend: LLMBackend,
+        model_settings: ModelSettingsManager,
+        persona: Persona,
+        writer: StoreWriter,
+        history: ConversationHistory,
+    ):
+        self.backend = backend
+        self.model_settings = model_settings
+        self.persona = persona
+        self.writer = writer
+        self.history = history
+
+    async def warm_up(self, model: str) -> None:
+        """Generate one token after the persona prompt, so the backend caches that prefix."""
+        entry = self.model_settings.entry(model)
+        options = generation_options(self.persona, entry, 1)
+        messages = [
+            ChatMessage(role="system", content=self.persona.system_prompt),
+            ChatMessage(role="user", content="Hello."),
+        ]
+        stream = self.backend.stream(model, messages, options)
+        try:
+            async for _token in stream:
+                pass
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+
+    def start(self, request: TurnRequest) -> ActiveTurn:
+        """Raises `UnknownModel` for a model name the settings don't list."""
+        model = self.model_settings.resolve(request.model)
+        entry = self.model_settings.entry(model)
+        if request.call_id not in self.history:
+            self.writer.add_call(
+                CallRecord(
+                    id=request.call_id,
+                    channel=request.channel,
+                    started_at=utc_now_iso(),
+                    persona=self.persona.name,
+                    **request.caller.model_dump(),
+                )
+            )
+        if request.history is not None:
+            self.history.replace(request.call_id, request.history)
+        prior = trim_history(self.history.get(request.call_id).messages, self.history.max_messages)
+        messages = [
+            ChatMessage(role="system", content=self.persona.system_prompt),
+            *prior,
+            ChatMessage(role="user", content=request.user_text),
+        ]
+        return ActiveTurn(
+            engine=self,
+            request=request,
+            model=model,
+            model_version=entry.version,
+            messages=messages,
+            options=generation_options(self.persona, entry, request.max_tokens),
+        )
+
+
+class ActiveTurn:
+    def __init__(
+        self,
+        *,
+        engine: TurnEngine,
+        request: TurnRequest,
+        model: str,
+        model_version: str | None,
+        messages: list[ChatMessage],
+        options: GenerationOptions,
+    ):
+        self.engine = engine
+        self.request = request
+        self.model = model
+        self.model_version = model_version
+        self.messages = messages
+        self.options = options
+        self.guard = StreamGuard()
+        self.turn_index = engine.history.get(request.call_id).turns
+        self.started_at = utc_now_iso()
+        self.ttft_ms: float | None = None
+        self.first_byte_out_ms: float | None = None
+        self.tokens = 0
+        self.finish_reason: str | None = None
+        self.error: str | None = None
+        self.interrupted = False
+        self.heard_text: str | None = None
+        self._spoken: list[str] = []
+        self._stream: AsyncIterator[Token] | None = None
+        self._first: Token | None = None
+        self._recorded = False
+
+    @property
+    def reply_text(self) -> str:
+        """What the caller heard: the provider's account after a barge-in, else what was sent."""
+        if self.interrupted and self.heard_text is not None:
+            return self.heard_text
+        return "".join(self._spoken)
+
+    async def open(self) -> None:
+        """Start generating and wait for the first token, so errors surface before any output."""
+        backend_start = now_ns()
+        self._stream = self.engine.backend.stream(self.model, self.messages, self.options)
+        try:
+            self._first = await anext(self._stream, Token(done=True, finish_reason="stop"))
+        except BackendError as exc:
+            self.error = f"{exc.code}: {exc}"
+            await self._close()
+            raise
+        except BaseException:
+            self.interrupted = True
+            await self._close()
+            raise
+        self.ttft_ms = elapsed_ms(backend_start)
+
+    async def pieces(self) -> AsyncIterator[str]:
+        if self._stream is None:
+            await self.open()
+        assert self._stream is not None
+        completed = False
+        try:
+            token: Token | None = self._first
+            while token is not None:
+                if token.text:
+                    self.tokens += 1
+                    piece = self.guard.feed(token.text)
+                    if piece:
+                        self._spoken.append(piece)
+                        yield piece
+                    if self.guard.stopped:
+                        self.finish_reason = f"guard_{self.guard.stop_reason}"
+                        break
+                if token.done:
+                    self.finish_reason = token.finish_reason
+                    if token.completion_tokens:
+                        self.tokens = token.completion_tokens
+                    break
+                token = await anext(self._stream, None)
+            tail = self.guard.finish()
+            if tail:
+                self._spoken.append(tail)
+                yield tail
+            completed = True
+        except BackendError as exc:
+            self.error = f"{exc.code}: {exc}"
+            raise
+        finally:
+            if not completed and self.error is None:
+                self.interrupted = True
+            await self._close()
+
+    def mark_first_byte_out(self) -> None:
+        if self.first_byte_out_ms is None:
+            self.first_byte_out_ms = elapsed_ms(self.request.received_ns)
+
+    def interrupt(self, heard_text: str | None = None) -> None:
+        """The caller barged in; `heard_text` is what the provider says was actually played."""
+        self.interrupted = True
+        self.heard_text = heard_text
+
+    async def _close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.aclose()  # type: ignore[attr-defined]
+        self._record()
+
+    def _record(self) -> None:
+        if self._recorded:
+            return
+        self._recorded = True
+        request = self.request
+        reply = self.reply_text
+        self.engine.history.append_exchange(request.call_id, request.user_text, reply)
+        self.engine.writer.add_turn(
+            TurnRecord(
+                call_id=request.call_id,
+                turn_index=self.turn_index,
+                channel=request.channel,
+                persona=self.engine.persona.name,
+                model=self.model,
+                model_version=self.model_version,
+                backend=self.engine.backend.name,
+                user_text=request.user_text,
+                reply_text=reply,
+                started_at=self.started_at,
+                ttft_ms=self.ttft_ms,
+                first_byte_out_ms=self.first_byte_out_ms,
+                total_ms=elapsed_ms(request.received_ns),
+                tokens=self.tokens,
+                interrupted=self.interrupted,
+                finish_reason=self.finish_reason if not self.interrupted else "interrupted",
+                error=self.error,
+            )
+        )
+        log.info(
+            "turn_done",
+            call_id=request.call_id,
+            channel=request.channel,
+            model=self.model,
+            ttft_ms=self.ttft_ms,
+            first_byte_out_ms=self.first_byte_out_ms,
+            tokens=self.tokens,
+            interrupted=self.interrupted,
+            error=self.error,
+        )
