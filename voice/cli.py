@@ -1,21 +1,34 @@
-"""`pete`: the command line of PeteOllama."""
+"""`pete`: the command line of PeteOllama.
+
+Each area adds its own subcommands through a `register(commands)` function listed in
+`COMMAND_GROUPS`; a registrar must import heavy modules (torch, llama_cpp) inside its
+handlers, so `pete --help` stays instant.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import importlib
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from core.logging import configure_logging
 from core.settings import load_settings
 
+# "module:function" registrars, each adding subcommands to the `pete` parser.
+COMMAND_GROUPS: list[str] = []
+
+Commands = Any  # argparse's private _SubParsersAction
+
 
 def _serve(args: argparse.Namespace) -> int:
     overrides = {
-        k: v
-        for k, v in {"host": args.host, "port": args.port, "backend": args.backend}.items()
-        if v is not None
+        key: value
+        for key, value in {"host": args.host, "port": args.port, "backend": args.backend}.items()
+        if value is not None
     }
     settings = load_settings(**overrides)
     configure_logging(settings.log_level, settings.log_json)
@@ -26,14 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pete",
-        description="PeteOllama: Jamie, the AI property manager, answering tenants' phone calls. "
-        "Configuration comes from PETE_* environment variables (see README).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _register_serve(commands: Commands) -> None:
     serve = commands.add_parser(
         "serve",
         help="start the server (VAPI custom LLM at /vapi, health at /health)",
@@ -48,6 +54,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="LLM backend (PETE_BACKEND, default auto)",
     )
     serve.set_defaults(handler=_serve)
+
+
+def _registrar(path: str) -> Callable[[Commands], None]:
+    module, _, function = path.partition(":")
+    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pete",
+        description="PeteOllama: Jamie, the AI property manager, answering tenants' phone "
+        "calls. Configuration comes from PETE_* environment variables (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _register_serve(commands)
+    for path in COMMAND_GROUPS:
+        _registrar(path)(commands)
     return parser
 
 

@@ -12,7 +12,8 @@ writer. An adapter drives a turn like this:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 
 from core.clock import elapsed_ms, now_ns, utc_now_iso
 from core.engine.history import ConversationHistory, trim_history
@@ -62,6 +63,8 @@ class TurnEngine:
         self.persona = persona
         self.writer = writer
         self.history = history
+        # Called with every recorded turn, on the event loop; must not block (queue work).
+        self.turn_listeners: list[Callable[[TurnRecord], None]] = []
 
     async def warm_up(self, model: str) -> None:
         """Generate one token after the persona prompt, so the backend caches that prefix."""
@@ -127,6 +130,7 @@ class ActiveTurn:
         self.model_version = model_version
         self.messages = messages
         self.options = options
+        self.uid = uuid.uuid4().hex
         self.guard = StreamGuard()
         self.turn_index = engine.history.get(request.call_id).turns
         self.started_at = utc_now_iso()
@@ -223,27 +227,29 @@ class ActiveTurn:
         request = self.request
         reply = self.reply_text
         self.engine.history.append_exchange(request.call_id, request.user_text, reply)
-        self.engine.writer.add_turn(
-            TurnRecord(
-                call_id=request.call_id,
-                turn_index=self.turn_index,
-                channel=request.channel,
-                persona=self.engine.persona.name,
-                model=self.model,
-                model_version=self.model_version,
-                backend=self.engine.backend.name,
-                user_text=request.user_text,
-                reply_text=reply,
-                started_at=self.started_at,
-                ttft_ms=self.ttft_ms,
-                first_byte_out_ms=self.first_byte_out_ms,
-                total_ms=elapsed_ms(request.received_ns),
-                tokens=self.tokens,
-                interrupted=self.interrupted,
-                finish_reason=self.finish_reason if not self.interrupted else "interrupted",
-                error=self.error,
-            )
+        record = TurnRecord(
+            uid=self.uid,
+            call_id=request.call_id,
+            turn_index=self.turn_index,
+            channel=request.channel,
+            persona=self.engine.persona.name,
+            model=self.model,
+            model_version=self.model_version,
+            backend=self.engine.backend.name,
+            user_text=request.user_text,
+            reply_text=reply,
+            started_at=self.started_at,
+            ttft_ms=self.ttft_ms,
+            first_byte_out_ms=self.first_byte_out_ms,
+            total_ms=elapsed_ms(request.received_ns),
+            tokens=self.tokens,
+            interrupted=self.interrupted,
+            finish_reason=self.finish_reason if not self.interrupted else "interrupted",
+            error=self.error,
         )
+        self.engine.writer.add_turn(record)
+        for listener in self.engine.turn_listeners:
+            listener(record)
         log.info(
             "turn_done",
             call_id=request.call_id,

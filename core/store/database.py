@@ -9,7 +9,7 @@ import aiosqlite
 
 from core.clock import utc_now_iso
 from core.logging import get_logger
-from core.store.migrations import MIGRATIONS
+from core.store.migrations import load_migrations
 
 log = get_logger(__name__)
 
@@ -33,7 +33,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
         row = await cur.fetchone()
     current = int(row[0]) if row else 0
-    for version, sql in MIGRATIONS:
+    for version, sql in load_migrations():
         if version <= current:
             continue
         await conn.executescript(f"BEGIN;\n{sql}\nCOMMIT;")

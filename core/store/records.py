@@ -20,6 +20,7 @@ class CallRecord(BaseModel):
 
 
 class TurnRecord(BaseModel):
+    uid: str  # assigned by the engine, so later work can refer to a turn before it is written
     call_id: str
     turn_index: int
     channel: str

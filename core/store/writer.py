@@ -37,10 +37,10 @@ ON CONFLICT(id) DO UPDATE SET
 """
 
 _INSERT_TURN = """
-INSERT INTO turns (call_id, turn_index, channel, persona, model, model_version, backend,
+INSERT INTO turns (uid, call_id, turn_index, channel, persona, model, model_version, backend,
                    user_text, reply_text, started_at, ttft_ms, first_byte_out_ms, total_ms,
                    tokens, interrupted, finish_reason, error)
-VALUES (:call_id, :turn_index, :channel, :persona, :model, :model_version, :backend,
+VALUES (:uid, :call_id, :turn_index, :channel, :persona, :model, :model_version, :backend,
         :user_text, :reply_text, :started_at, :ttft_ms, :first_byte_out_ms, :total_ms,
         :tokens, :interrupted, :finish_reason, :error)
 """
