@@ -15,16 +15,21 @@ class Persona(BaseModel):
     display_name: str
     company: str
     greeting: str
-    system_prompt: str
+    identity: str  # public: who Jamie is
+    instructions: str  # private: how Jamie works; repeating it is a prompt leak
     voice: str = ""
     language: str = "en-US"
     max_reply_tokens: int = 120
     temperature: float = 0.3
 
-    @field_validator("system_prompt")
+    @field_validator("identity", "instructions")
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @property
+    def system_prompt(self) -> str:
+        return f"{self.identity}\n{self.instructions}"
 
 
 def load_persona(personas_dir: Path, name: str) -> Persona:

@@ -2,13 +2,16 @@
 
 It stops the reply at a role label at a line start (`User:`, `Tenant:` ... the model starting
 to play both sides), drops Jamie's own label when the reply opens with it, and removes
-markdown and emoji. Text is held back only while it could still become a role label, so in
-the normal case every token passes through at once.
+markdown and emoji, and (given the persona's LeakIndex) stops a reply that recites the
+private instructions (leak_gate.py). Text is held back only while it could still become a
+role label or a leaked passage, so in the normal case every token passes through at once.
 """
 
 from __future__ import annotations
 
 import re
+
+from core.engine.leak_gate import LeakGate, LeakIndex
 
 ROLE_LABELS: tuple[str, ...] = (
     "user",
@@ -45,8 +48,12 @@ def clean_text(text: str) -> str:
 
 class StreamGuard:
     def __init__(
-        self, labels: tuple[str, ...] = ROLE_LABELS, own_labels: frozenset[str] = OWN_LABELS
+        self,
+        labels: tuple[str, ...] = ROLE_LABELS,
+        own_labels: frozenset[str] = OWN_LABELS,
+        leak_index: LeakIndex | None = None,
     ):
+        self._leak = LeakGate(leak_index) if leak_index is not None else None
         self._labels = tuple(f"{label}:" for label in labels)
         self._own = frozenset(f"{label}:" for label in own_labels)
         self._held: str | None = ""  # text held at a line start; None while mid-line
@@ -56,6 +63,29 @@ class StreamGuard:
         self.stop_reason: str | None = None
 
     def feed(self, text: str) -> str:
+        if self.stopped:
+            return ""
+        spoken = self._feed_labels(text)
+        return self._gate(spoken, final=self.stopped)
+
+    def finish(self) -> str:
+        if self.stopped:
+            return ""
+        return self._gate(self._finish_labels(), final=True)
+
+    def _gate(self, text: str, *, final: bool) -> str:
+        """Text past the label stage goes through the leak gate, when there is one."""
+        if self._leak is None:
+            return text
+        passed = self._leak.feed(text)
+        if self._leak.stopped:
+            self.stopped = True
+            self.stop_reason = "prompt_leak"
+        elif final:
+            passed += self._leak.finish()
+        return passed
+
+    def _feed_labels(self, text: str) -> str:
         if self.stopped:
             return ""
         out: list[str] = []
@@ -80,7 +110,7 @@ class StreamGuard:
                 self._release(out)
         return "".join(out)
 
-    def finish(self) -> str:
+    def _finish_labels(self) -> str:
         out: list[str] = []
         if not self.stopped:
             self._release(out)
