@@ -32,9 +32,12 @@ from voice.openai_wire import (
     CompletionMessage,
     ModelCard,
     ModelList,
+    ToolCallOut,
     Usage,
     openai_finish_reason,
+    openai_tool_calls,
     split_conversation,
+    tool_exchange,
 )
 from voice.services import Services, services
 
@@ -133,6 +136,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         model=body.model,
         history=history,
         max_tokens=body.max_completion_tokens or body.max_tokens,
+        tools=[tool.model_dump(exclude_none=True) for tool in body.tools] if body.tools else None,
+        tool_exchange=tool_exchange(body.messages),
         caller=CallerInfo(
             provider_call_id=body.call.phoneCallProviderId if body.call else None,
             from_number=customer.get("number"),
@@ -204,6 +209,10 @@ async def _stream_sse(
                     _chunk(completion_id, created, turn.model, ChunkDelta(content=piece))
                 )
                 turn.mark_first_byte_out()
+        if turn.tool_calls:
+            delta = ChunkDelta(tool_calls=openai_tool_calls(turn.tool_calls))
+            await response.write(_chunk(completion_id, created, turn.model, delta))
+            turn.mark_first_byte_out()
     except BackendError as exc:
         error = json_error(502, exc.code, str(exc)).text or ""
         await response.write(b"data: " + error.encode() + b"\n\n")
@@ -238,7 +247,14 @@ async def _complete(turn: ActiveTurn, completion_id: str) -> web.Response:
         model=turn.model,
         choices=[
             CompletionChoice(
-                message=CompletionMessage(content=text),
+                message=CompletionMessage(
+                    content=text or (None if turn.tool_calls else ""),
+                    tool_calls=[
+                        ToolCallOut(id=call.id, function=call.function)
+                        for call in openai_tool_calls(turn.tool_calls)
+                    ]
+                    or None,
+                ),
                 finish_reason=openai_finish_reason(turn.finish_reason),
             )
         ],

@@ -10,11 +10,21 @@ from pydantic import BaseModel, ConfigDict, Field
 Role = Literal["system", "user", "assistant", "tool"]
 
 
+class ToolCall(BaseModel):
+    """A tool the model asked for; `arguments` is an object (Ollama's form, not OpenAI's string)."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     role: Role
     content: str
+    tool_calls: list[ToolCall] | None = None  # an assistant message that called tools
+    tool_name: str | None = None  # a `tool` message: which tool this is the result of
 
 
 class GenerationOptions(BaseModel):
@@ -26,12 +36,14 @@ class GenerationOptions(BaseModel):
     stop: list[str] = Field(default_factory=list)
     seed: int | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    tools: list[dict[str, Any]] | None = None  # OpenAI `tools` format; backends may ignore them
 
 
 class Token(BaseModel):
     """One piece of streamed text; the last one carries `done` and the backend's counts."""
 
     text: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
     done: bool = False
     finish_reason: str | None = None
     completion_tokens: int | None = None

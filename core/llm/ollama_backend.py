@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from core.llm.base import (
     ModelNotFound,
     ModelSpec,
     Token,
+    ToolCall,
 )
 from core.logging import get_logger
 
@@ -44,6 +46,31 @@ def ollama_options(options: GenerationOptions) -> dict[str, Any]:
     if options.stop:
         mapped["stop"] = list(options.stop)
     return mapped
+
+
+def ollama_message(message: ChatMessage) -> dict[str, Any]:
+    """Ollama's message shape: tool calls as `{"function": {"name", "arguments": {...}}}`."""
+    body: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        body["tool_calls"] = [
+            {"function": {"name": call.name, "arguments": call.arguments}}
+            for call in message.tool_calls
+        ]
+    if message.tool_name:
+        body["tool_name"] = message.tool_name
+    return body
+
+
+def _tool_calls(calls: Sequence[ollama.Message.ToolCall] | None) -> list[ToolCall]:
+    """Ollama gives no call ids; OpenAI clients need one to pair results with calls."""
+    return [
+        ToolCall(
+            id=f"call_{uuid.uuid4().hex[:24]}",
+            name=call.function.name,
+            arguments=dict(call.function.arguments or {}),
+        )
+        for call in calls or ()
+    ]
 
 
 def normalize_ollama_host(host: str) -> str:
@@ -92,23 +119,28 @@ class OllamaBackend:
         try:
             parts = await self._client.chat(
                 model=model,
-                messages=[m.model_dump() for m in messages],
+                messages=[ollama_message(m) for m in messages],
                 stream=True,
                 keep_alive=self.keep_alive,
                 options=ollama_options(options) or None,
+                tools=options.tools or None,
             )
             async for part in parts:
                 if part.done:
                     yield Token(
                         text=part.message.content or "",
+                        tool_calls=_tool_calls(part.message.tool_calls),
                         done=True,
                         finish_reason=part.done_reason or "stop",
                         completion_tokens=part.eval_count,
                         prompt_tokens=part.prompt_eval_count,
                     )
                     return
-                if part.message.content:
-                    yield Token(text=part.message.content)
+                if part.message.content or part.message.tool_calls:
+                    yield Token(
+                        text=part.message.content or "",
+                        tool_calls=_tool_calls(part.message.tool_calls),
+                    )
         except _FAILURES as exc:
             raise _translate(exc, model, self.host) from exc
         finally:
@@ -137,7 +169,7 @@ class OllamaBackend:
                 from_=spec.base_model,
                 system=spec.system,
                 parameters=spec.parameters or None,
-                messages=[m.model_dump() for m in spec.messages] or None,
+                messages=[ollama_message(m) for m in spec.messages] or None,
                 template=spec.template,
             )
         except _FAILURES as exc:

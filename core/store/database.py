@@ -30,11 +30,12 @@ async def migrate(conn: aiosqlite.Connection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, applied_at TEXT)"
     )
-    async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
-        row = await cur.fetchone()
-    current = int(row[0]) if row else 0
+    # Areas land out of number order (0003 before 0002), so apply every version not yet applied.
+    async with conn.execute("SELECT version FROM schema_migrations") as cur:
+        applied = {int(row[0]) for row in await cur.fetchall()}
+    current = max(applied, default=0)
     for version, sql in load_migrations():
-        if version <= current:
+        if version in applied:
             continue
         await conn.executescript(f"BEGIN;\n{sql}\nCOMMIT;")
         await conn.execute(
@@ -43,7 +44,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
         )
         await conn.commit()
         log.info("schema_migrated", version=version)
-        current = version
+        current = max(current, version)
     return current
 
 

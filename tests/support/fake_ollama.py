@@ -22,6 +22,9 @@ class ScriptedModel:
     first_token_delay_s: float = 0.0
     disconnect_after: int | None = None  # drop the connection after this many tokens
     error_after: int | None = None  # send an {"error": ...} line after this many tokens
+    # Sent after the tokens, in one line, as Ollama streams them when the request has `tools`:
+    # [{"function": {"name": "...", "arguments": {...}}}] (arguments is an object).
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +114,10 @@ class FakeOllama:
                 await response.write(json.dumps(line).encode() + b"\n")
                 sent += 1
                 await asyncio.sleep(script.token_delay_s)
+            if script.tool_calls:
+                message = {"role": "assistant", "content": "", "tool_calls": script.tool_calls}
+                line = {"model": name, "created_at": CREATED_AT, "message": message, "done": False}
+                await response.write(json.dumps(line).encode() + b"\n")
         except (asyncio.CancelledError, ConnectionResetError):
             self.stopped_streams += 1
             raise
