@@ -48,6 +48,24 @@ class ConversationHistory:
             memory.messages.append(ChatMessage(role="assistant", content=reply_text))
         memory.turns += 1
 
+    def restore(self, call_id: str, messages: list[ChatMessage], turns: int) -> None:
+        """The call's history as stored (Gather: any replica may take the next turn)."""
+        memory = self.get(call_id)
+        memory.messages = list(messages)
+        memory.turns = turns
+
+    def replace_last_reply(self, call_id: str, spoken: str, heard: str) -> None:
+        """After a barge-in, the history keeps only the part of the reply that was heard."""
+        messages = self.get(call_id).messages
+        for index in range(len(messages) - 1, -1, -1):
+            message = messages[index]
+            if message.role == "assistant" and message.content == spoken:
+                if heard:
+                    messages[index] = ChatMessage(role="assistant", content=heard)
+                else:
+                    del messages[index]
+                return
+
     def recent(self, call_id: str) -> list[ChatMessage]:
         return trim_history(self.get(call_id).messages, self.max_messages)
 
