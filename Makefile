@@ -11,7 +11,13 @@ export HF_HUB_OFFLINE := 1
 
 .PHONY: install run test lint bench clean
 
-install: $(STAMP)
+install: $(STAMP) /usr/bin/chromium
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+/usr/bin/chromium:
+	@echo ">> chromium from Debian for the browser tests (about 30 s)"
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

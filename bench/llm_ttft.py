@@ -38,7 +38,7 @@ from core.stats import percentile  # noqa: E402
 
 UTTERANCES = [
     "Hi, my kitchen sink is leaking under the cabinet. Can someone come look at it?",
-    "The heat in my apartment stopped working last night and it is freezing.",
+    "The heat in my apartment stopped working last night and the radiator is cold.",
     "I locked myself out of unit 12 and I need to get back in.",
     "When is rent due this month, and can I pay it online?",
     "My upstairs neighbor is playing loud music every night after midnight.",

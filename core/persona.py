@@ -21,6 +21,7 @@ class Persona(BaseModel):
     language: str = "en-US"
     max_reply_tokens: int = 120
     temperature: float = 0.3
+    retrieved_examples: int = 0  # k similar real exchanges shown to the model before it answers
 
     @field_validator("identity", "instructions")
     @classmethod

@@ -24,6 +24,9 @@ def make_settings(root: Path, **overrides: Any) -> Settings:
         "config_dir": config_dir,
         "backend": "embedded",
         "log_json": True,
+        # Scoring loads torch (~8 s) and embeds the demo corpus: only the tests that need it.
+        "quality_scoring": False,
+        "seed_demo_data": False,
         **overrides,
     }
     return Settings.model_validate(values)

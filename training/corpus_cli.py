@@ -34,6 +34,18 @@ async def _store_conversations(conversations: list) -> int:  # type: ignore[type
     return added
 
 
+async def _seed_tenants() -> int:
+    from core.store.writer import StoreWriter
+    from core.tools.tenants import seed_demo_tenants
+
+    writer = StoreWriter(load_settings().database_path)
+    await writer.start()
+    try:
+        return await seed_demo_tenants(writer)
+    finally:
+        await writer.close()
+
+
 def _demo_data(args: argparse.Namespace) -> int:
     from training.demo_data import generate_demo_conversations
 
@@ -45,6 +57,8 @@ def _demo_data(args: argparse.Namespace) -> int:
         f"demo conversations: {len(conversations)} generated ({categories} categories, "
         f"{held_out} held out), {added} new in the store"
     )
+    tenants = asyncio.run(_seed_tenants())
+    print(f"demo tenants: {tenants} on file (fictional names, 555-01xx numbers)")
     return 0
 
 
@@ -80,9 +94,10 @@ def _import(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     demo = commands.add_parser(
         "demo-data",
-        help="put the deterministic synthetic demo conversations in the store",
+        help="put the demo conversations and demo tenants in the store",
         description="Generate the demo conversation set (fictional tenants, every category, "
-        "a fixed held-out split) and store it; running it again adds nothing.",
+        "a fixed held-out split) and the demo tenants the tools look up, and store them; "
+        "running it again adds nothing.",
     )
     demo.add_argument("--seed", type=int, default=20261126)
     demo.set_defaults(handler=_demo_data)

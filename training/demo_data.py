@@ -8,10 +8,15 @@ house style. The same seed always gives the same threads; every tenth is held ou
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pendulum
 
+from core.categories import EMERGENCY_PREFIX
 from core.corpus import Conversation, Exchange
+from core.safety.emergencies import EmergencyClassifier
+from core.settings import PROJECT_ROOT
+from core.spoken_lines import load_spoken_lines
 from training import demo_phrases as phrases
 
 DEMO_SEED = 20261126
@@ -92,28 +97,42 @@ def _routine_thread(rng: random.Random, index: int, category: str) -> list[Excha
     return exchanges
 
 
-def _emergency_thread(rng: random.Random, index: int, category: str) -> list[Exchange]:
-    material = phrases.EMERGENCIES[category]
+def _emergency_thread(
+    rng: random.Random, index: int, case: str, spoken_reply: str
+) -> list[Exchange]:
     writer = _ThreadWriter(rng, index)
-    opener = rng.choice(material["openers"])
+    opener = rng.choice(phrases.EMERGENCY_OPENERS[case])
     tenant = _sentence(writer.fill(rng.choice(["", "Hi, ", "Jamie, ", "Help, "])) + opener)
-    jamie = f"{material['safety']} {phrases.EMERGENCY_HANDOFF}"
+    jamie = spoken_reply
     exchanges = [Exchange(tenant=tenant, jamie=jamie)]
     follow = rng.sample(phrases.EMERGENCY_FOLLOW_UPS, k=rng.randint(1, 2))
     exchanges += [Exchange(tenant=t, jamie=j) for t, j in follow]
     return exchanges
 
 
-def generate_demo_conversations(seed: int = DEMO_SEED) -> list[Conversation]:
+def emergency_replies(config_dir: Path) -> dict[str, str]:
+    """What the turn engine says for each emergency case: safety sentence, then the handoff."""
+    classifier = EmergencyClassifier.from_file(config_dir / "safety" / "emergencies.toml")
+    handoff = load_spoken_lines(config_dir).emergency_handoff
+    return {case.id: f"{case.safety_sentence} {handoff}" for case in classifier.config.cases}
+
+
+def generate_demo_conversations(
+    seed: int = DEMO_SEED, config_dir: Path = PROJECT_ROOT / "config"
+) -> list[Conversation]:
     rng = random.Random(seed)
+    spoken = emergency_replies(config_dir)
     plan = [(c, THREADS_PER_CATEGORY) for c in phrases.CATEGORIES]
-    plan += [(c, THREADS_PER_EMERGENCY) for c in phrases.EMERGENCIES]
+    plan += [
+        (f"{EMERGENCY_PREFIX}{case}", THREADS_PER_EMERGENCY) for case in phrases.EMERGENCY_OPENERS
+    ]
     jobs = [category for category, count in plan for _ in range(count)]
     rng.shuffle(jobs)
     conversations = []
     for index, category in enumerate(jobs):
-        if category in phrases.EMERGENCIES:
-            exchanges = _emergency_thread(rng, index, category)
+        if category.startswith(EMERGENCY_PREFIX):
+            case = category.removeprefix(EMERGENCY_PREFIX)
+            exchanges = _emergency_thread(rng, index, case, spoken[case])
         else:
             exchanges = _routine_thread(rng, index, category)
         conversations.append(

@@ -306,74 +306,47 @@ APPLIANCE_ITEMS = {
     "ice maker": "ice maker",
 }
 
-EMERGENCIES: dict[str, dict[str, list[str] | str]] = {
-    "emergency_gas": {
-        "openers": [
-            "I smell gas in my kitchen.",
-            "it smells like gas in the hallway.",
-            "there's a strong gas smell near the stove.",
-        ],
-        "safety": "Please leave the apartment right now, don't touch any light switches or "
-        "flames, and call 911 once you're outside.",
-    },
-    "emergency_fire": {
-        "openers": [
-            "there's smoke coming from the unit next door.",
-            "my kitchen is on fire.",
-            "I see flames in the laundry room.",
-        ],
-        "safety": "Please get everyone out now and call 911 from outside, and don't go back in.",
-    },
-    "emergency_carbon_monoxide": {
-        "openers": [
-            "the carbon monoxide detector is going off.",
-            "my CO alarm keeps beeping and I have a headache.",
-        ],
-        "safety": "Please get everyone outside into fresh air right away and call 911.",
-    },
-    "emergency_flooding": {
-        "openers": [
-            "a pipe burst and there's water everywhere.",
-            "my bathroom is flooding.",
-            "water is pouring through the ceiling.",
-        ],
-        "safety": "If you can reach it safely, turn off the main water valve, and stay away "
-        "from outlets and anything electrical near the water.",
-    },
-    "emergency_sewage": {
-        "openers": [
-            "sewage is backing up into the tub.",
-            "there's raw sewage coming up the drain.",
-        ],
-        "safety": "Please stay out of that area, keep children and pets away, and don't run "
-        "any water until it's fixed.",
-    },
-    "emergency_electrical": {
-        "openers": [
-            "the outlet in my bedroom is sparking.",
-            "there are sparks coming from the wall.",
-        ],
-        "safety": "Please don't touch it, switch off that breaker if you can do it safely, and "
-        "call 911 if you see smoke or flames.",
-    },
-    "emergency_no_heat": {
-        "openers": [
-            "we have no heat and it's freezing inside.",
-            "the heat is out and it's below freezing tonight.",
-        ],
-        "safety": "Please stay warm with extra layers, keep the oven off for heat, and open the "
-        "cabinet doors under the sinks so the pipes don't freeze.",
-    },
-    "emergency_child_locked_in": {
-        "openers": [
-            "my baby is locked inside the apartment.",
-            "I stepped out and my kid is locked inside.",
-        ],
-        "safety": "Please call 911 right now, they can get in fastest.",
-    },
+# Tenants' words for each emergency case of config/safety/emergencies.toml; Jamie's reply is
+# the case's reviewed safety sentence and the handoff line, exactly as the turn engine says them.
+EMERGENCY_OPENERS: dict[str, list[str]] = {
+    "gas_leak": [
+        "I smell gas in my kitchen.",
+        "it smells like gas in the hallway.",
+        "there's a strong gas smell near the stove.",
+    ],
+    "fire": [
+        "my kitchen is on fire.",
+        "I see flames in the laundry room.",
+        "there's a grease fire on my stove.",
+    ],
+    "carbon_monoxide": [
+        "the carbon monoxide detector is going off.",
+        "my CO alarm keeps beeping and I have a headache.",
+    ],
+    "smoke": ["there's smoke coming from the unit next door.", "smoke is coming out of the vents."],
+    "sparking_outlet": [
+        "the outlet in my bedroom is sparking.",
+        "there are sparks coming from the wall outlet.",
+    ],
+    "flooding": [
+        "a pipe burst and there's water everywhere.",
+        "my bathroom is flooding.",
+        "water is pouring through the ceiling.",
+    ],
+    "sewage_backup": [
+        "sewage is backing up into the tub.",
+        "there's raw sewage coming up the drain.",
+    ],
+    "no_heat_freezing": [
+        "we have no heat and it's freezing inside.",
+        "the heat is out and it's below freezing tonight.",
+    ],
+    "child_locked_inside": [
+        "my baby is locked inside the apartment.",
+        "I stepped out and my kid is locked inside.",
+    ],
 }
 
-EMERGENCY_HANDOFF = "I'm connecting you to our on-call maintenance person right now."
 EMERGENCY_FOLLOW_UPS = [
     (
         "Okay, I'm outside now.",

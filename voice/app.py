@@ -8,7 +8,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from admin import routes as admin_routes
+from core.engine.first_token import FallbackPolicy
 from core.engine.history import ConversationHistory
+from core.engine.safety_gate import SafetyGate
 from core.engine.turn_engine import TurnEngine
 from core.llm.base import BackendError, LLMBackend, ModelSpec
 from core.llm.selection import open_backend
@@ -16,10 +19,13 @@ from core.logging import get_logger
 from core.model_settings import ModelSettingsManager
 from core.persona import load_persona
 from core.settings import Settings
+from core.spoken_lines import load_spoken_lines
 from core.store.database import Database
+from core.store.model_specs import stored_specs
 from core.store.writer import StoreWriter
-from voice import health, vapi_llm
+from voice import health, twilio_voice, vapi_llm, vapi_webhook
 from voice.http_errors import json_errors
+from voice.quality_setup import start_quality
 from voice.services import SERVICES, Services
 
 log = get_logger(__name__)
@@ -27,17 +33,28 @@ log = get_logger(__name__)
 _SETTINGS_POLL_S = 1.0
 
 
-async def register_models(backend: LLMBackend, model_settings: ModelSettingsManager) -> None:
-    """The embedded backend serves only what it was given; Ollama already has its models."""
+async def register_models(
+    backend: LLMBackend, model_settings: ModelSettingsManager, database: Database | None = None
+) -> None:
+    """The embedded backend serves only what it was given; Ollama already has its models.
+
+    A trained version (its entry has a `version_key`) is registered with its stored spec
+    (examples included), so it waits until a caller passes the store."""
     if backend.name != "embedded":
         return
     known = set(await backend.list())
+    specs = await stored_specs(database.conn) if database is not None else {}
     for name, entry in model_settings.current.models.items():
         if name in known:
             continue
+        spec = specs.get(name)
+        if spec is None and (entry.model_extra or {}).get("version_key"):
+            continue
         try:
             await backend.create(
-                ModelSpec(name=name, base_model=entry.base_model, parameters=entry.options)
+                spec.model_copy(update={"name": name})
+                if spec is not None
+                else ModelSpec(name=name, base_model=entry.base_model, parameters=entry.options)
             )
         except BackendError as exc:
             log.info("model_not_servable_here", model=name, backend=backend.name, reason=str(exc))
@@ -62,7 +79,7 @@ async def _watch_model_settings(svc: Services) -> None:
     while True:
         await asyncio.sleep(_SETTINGS_POLL_S)
         if svc.model_settings.reload_if_changed():
-            await register_models(svc.backend, svc.model_settings)
+            await register_models(svc.backend, svc.model_settings, svc.database)
 
 
 def create_app(settings: Settings, backend: LLMBackend | None = None) -> web.Application:
@@ -71,23 +88,31 @@ def create_app(settings: Settings, backend: LLMBackend | None = None) -> web.App
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         persona = load_persona(settings.personas_dir, settings.persona)
         model_settings = ModelSettingsManager(
-            settings.model_settings_path, persona_names=(persona.name,)
+            settings.model_settings_path,
+            persona_names=(persona.name,),
+            fallback_path=settings.model_settings_fallback_path,
         )
         database = Database(settings.database_path)
         await database.open()
         writer = StoreWriter(settings.database_path)
         await writer.start()
         active_backend = backend or await open_backend(settings)
+        lines = load_spoken_lines(settings.config_dir)
         engine = TurnEngine(
             backend=active_backend,
             model_settings=model_settings,
             persona=persona,
             writer=writer,
             history=ConversationHistory(max_messages=settings.history_max_messages),
+            safety_gate=SafetyGate.load(settings.config_dir, lines),
+            fallbacks=FallbackPolicy.from_lines(
+                lines, settings.first_token_deadline_ms, settings.first_token_give_up_ms
+            ),
         )
         svc = Services(settings, active_backend, model_settings, persona, database, writer, engine)
         app[SERVICES] = svc
-        await register_models(active_backend, model_settings)
+        await register_models(active_backend, model_settings, database)
+        svc.quality = await start_quality(svc)
         preload = asyncio.create_task(preload_models(engine))
         watcher = asyncio.create_task(_watch_model_settings(svc))
         log.info(
@@ -101,6 +126,8 @@ def create_app(settings: Settings, backend: LLMBackend | None = None) -> web.App
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if svc.quality is not None:
+            await svc.quality.stop()
         await writer.close()
         await database.close()
         if backend is None:  # an injected backend belongs to whoever created it
@@ -109,4 +136,7 @@ def create_app(settings: Settings, backend: LLMBackend | None = None) -> web.App
     app.cleanup_ctx.append(lifecycle)
     health.add_routes(app)
     vapi_llm.add_routes(app)
+    twilio_voice.add_routes(app)
+    vapi_webhook.add_routes(app)
+    admin_routes.add_routes(app)
     return app

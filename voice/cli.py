@@ -19,7 +19,12 @@ from core.logging import configure_logging
 from core.settings import load_settings
 
 # "module:function" registrars, each adding subcommands to the `pete` parser.
-COMMAND_GROUPS: list[str] = []
+COMMAND_GROUPS: list[str] = [
+    "training.corpus_cli:register",
+    "training.eval_cli:register",
+    "training.replay_cli:register",
+    "voice.twilio_cli:register",
+]
 
 Commands = Any  # argparse's private _SubParsersAction
 
@@ -76,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "serve":  # a command's output is its report; logs only when they matter
+        configure_logging("WARNING", json_output=False)
     return int(args.handler(args))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from core.corpus import insert_conversations
 from core.logging import get_logger
-from core.quality.service import QualityService
+from core.quality.retrieval import ExampleRetriever
+from core.quality.service import QualityService, safety_sentence_lookup
 from core.store.database import Database
 from voice.services import Services
 
@@ -42,7 +43,12 @@ async def start_quality(svc: Services) -> QualityService | None:
         database=svc.database,
         writer=svc.writer,
         queue_size=settings.scoring_queue_size,
+        safety_sentence_for=safety_sentence_lookup(svc.engine.safety_gate.emergencies),
     )
     svc.engine.turn_listeners.append(quality.worker.submit_turn)
+    if svc.persona.retrieved_examples > 0:
+        svc.engine.example_retriever = ExampleRetriever(
+            quality.embedder, lambda: quality.index, svc.persona.retrieved_examples
+        )
     quality.start()
     return quality

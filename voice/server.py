@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from admin.login import login_banner
 from core.llm.base import LLMBackend
 from core.settings import Settings
 from voice.app import create_app
@@ -27,8 +28,11 @@ async def start_site(app: web.Application, host: str, port: int) -> tuple[web.Ap
 
 
 async def serve_forever(settings: Settings) -> None:
-    runner, port = await start_site(create_app(settings), settings.host, settings.port)
+    app = create_app(settings)
+    runner, port = await start_site(app, settings.host, settings.port)
     print(f"PeteOllama listening on http://{settings.host}:{port}", flush=True)
+    for line in login_banner(app, settings, port):
+        print(line, flush=True)
     try:
         await asyncio.Event().wait()
     finally:

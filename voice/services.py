@@ -10,6 +10,7 @@ from core.engine.turn_engine import TurnEngine
 from core.llm.base import LLMBackend
 from core.model_settings import ModelSettingsManager
 from core.persona import Persona
+from core.quality.service import QualityService
 from core.settings import Settings
 from core.store.database import Database
 from core.store.writer import StoreWriter
@@ -24,6 +25,7 @@ class Services:
     database: Database
     writer: StoreWriter
     engine: TurnEngine
+    quality: QualityService | None = None  # None when PETE_QUALITY_SCORING is off
 
 
 SERVICES = web.AppKey("services", Services)

@@ -12,23 +12,43 @@ writer. An adapter drives a turn like this:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from core.clock import elapsed_ms, now_ns, utc_now_iso
+from core.engine.first_token import FallbackPolicy, FirstTokenWait
 from core.engine.history import ConversationHistory, trim_history
+from core.engine.leak_gate import LeakIndex
+from core.engine.safety_gate import Intervention, SafetyGate
 from core.engine.stream_guard import StreamGuard
 from core.engine.turn import TurnRequest
-from core.llm.base import BackendError, ChatMessage, GenerationOptions, LLMBackend, Token
+from core.engine.turn_events import backend_failure_event, intervention_event
+from core.llm.base import (
+    BackendError,
+    ChatMessage,
+    GenerationOptions,
+    LLMBackend,
+    Token,
+    ToolCall,
+)
 from core.logging import get_logger
 from core.model_settings import ModelEntry, ModelSettingsManager
 from core.persona import Persona
-from core.store.records import CallRecord, TurnRecord
+from core.settings import PROJECT_ROOT
+from core.spoken_lines import load_spoken_lines
+from core.store.records import CallRecord, EventRecord, TurnRecord
 from core.store.writer import StoreWriter
 
 log = get_logger(__name__)
 
 _SAMPLING_KEYS = ("temperature", "top_p", "seed")
+
+_AMEND_HEARD = (
+    "UPDATE turns SET reply_text = :reply_text, interrupted = 1, finish_reason = 'interrupted' "
+    "WHERE uid = :uid"
+)
 
 
 def generation_options(
@@ -57,14 +77,26 @@ class TurnEngine:
         persona: Persona,
         writer: StoreWriter,
         history: ConversationHistory,
+        safety_gate: SafetyGate | None = None,
+        fallbacks: FallbackPolicy | None = None,
     ):
         self.backend = backend
         self.model_settings = model_settings
         self.persona = persona
         self.writer = writer
         self.history = history
+        self.leak_index = LeakIndex(persona.instructions)
+        if safety_gate is None or fallbacks is None:
+            lines = load_spoken_lines(PROJECT_ROOT / "config")
+            safety_gate = safety_gate or SafetyGate.load(PROJECT_ROOT / "config", lines)
+            fallbacks = fallbacks or FallbackPolicy.from_lines(lines)
+        # Emergencies and requests for a person, checked before the model sees an utterance.
+        self.safety_gate = safety_gate
+        self.fallbacks = fallbacks
         # Called with every recorded turn, on the event loop; must not block (queue work).
         self.turn_listeners: list[Callable[[TurnRecord], None]] = []
+        # Optional: context messages for an utterance (retrieved examples), added before it.
+        self.example_retriever: Callable[[str], Awaitable[list[ChatMessage]]] | None = None
 
     async def warm_up(self, model: str) -> None:
         """Generate one token after the persona prompt, so the backend caches that prefix."""
@@ -97,11 +129,15 @@ class TurnEngine:
             )
         if request.history is not None:
             self.history.replace(request.call_id, request.history)
+        intervention = self.safety_gate.check(request)
+        if intervention is not None:
+            self.writer.add_event(intervention_event(request, intervention))
         prior = trim_history(self.history.get(request.call_id).messages, self.history.max_messages)
         messages = [
             ChatMessage(role="system", content=self.persona.system_prompt),
             *prior,
             ChatMessage(role="user", content=request.user_text),
+            *request.tool_exchange,
         ]
         return ActiveTurn(
             engine=self,
@@ -109,7 +145,10 @@ class TurnEngine:
             model=model,
             model_version=entry.version,
             messages=messages,
-            options=generation_options(self.persona, entry, request.max_tokens),
+            options=generation_options(self.persona, entry, request.max_tokens).model_copy(
+                update={"tools": request.tools}
+            ),
+            intervention=intervention,
         )
 
 
@@ -123,6 +162,7 @@ class ActiveTurn:
         model_version: str | None,
         messages: list[ChatMessage],
         options: GenerationOptions,
+        intervention: Intervention | None = None,
     ):
         self.engine = engine
         self.request = request
@@ -131,7 +171,7 @@ class ActiveTurn:
         self.messages = messages
         self.options = options
         self.uid = uuid.uuid4().hex
-        self.guard = StreamGuard()
+        self.guard = StreamGuard(leak_index=engine.leak_index)
         self.turn_index = engine.history.get(request.call_id).turns
         self.started_at = utc_now_iso()
         self.ttft_ms: float | None = None
@@ -141,7 +181,12 @@ class ActiveTurn:
         self.error: str | None = None
         self.interrupted = False
         self.heard_text: str | None = None
+        self.tool_calls: list[ToolCall] = []  # what the model asked to run, for the adapter
+        # Fixed lines replacing the model's reply (an emergency, a request for a person).
+        self.intervention = intervention
+        self.handoff = intervention.handoff if intervention is not None else None
         self._spoken: list[str] = []
+        self._after_line = False  # the next model piece follows a fixed line: space them
         self._stream: AsyncIterator[Token] | None = None
         self._first: Token | None = None
         self._recorded = False
@@ -155,13 +200,16 @@ class ActiveTurn:
 
     async def open(self) -> None:
         """Start generating and wait for the first token, so errors surface before any output."""
+        if self.intervention is not None:
+            return
+        await self._add_examples()
         backend_start = now_ns()
         self._stream = self.engine.backend.stream(self.model, self.messages, self.options)
         try:
             self._first = await anext(self._stream, Token(done=True, finish_reason="stop"))
         except BackendError as exc:
             self.error = f"{exc.code}: {exc}"
-            await self._close()
+            await self._close(record=self.request.on_backend_trouble == "raise")
             raise
         except BaseException:
             self.interrupted = True
@@ -170,24 +218,39 @@ class ActiveTurn:
         self.ttft_ms = elapsed_ms(backend_start)
 
     async def pieces(self) -> AsyncIterator[str]:
-        if self._stream is None:
-            await self.open()
-        assert self._stream is not None
         completed = False
         try:
+            if self.intervention is not None:
+                for line in self.intervention.lines:
+                    yield self._say(line)
+                self.finish_reason = self.intervention.reason
+                completed = True
+                return
+            if self._stream is None:
+                if self.request.on_backend_trouble == "raise":
+                    await self.open()
+                else:
+                    async for filler in self._open_with_fillers():
+                        yield self._say(filler)
+            assert self._stream is not None
             token: Token | None = self._first
             while token is not None:
                 if token.text:
                     self.tokens += 1
                     piece = self.guard.feed(token.text)
                     if piece:
+                        if self._after_line and not piece[0].isspace():
+                            piece = " " + piece
+                        self._after_line = False
                         self._spoken.append(piece)
                         yield piece
                     if self.guard.stopped:
                         self.finish_reason = f"guard_{self.guard.stop_reason}"
                         break
+                if token.tool_calls:
+                    self.tool_calls.extend(token.tool_calls)
                 if token.done:
-                    self.finish_reason = token.finish_reason
+                    self.finish_reason = "tool_calls" if self.tool_calls else token.finish_reason
                     if token.completion_tokens:
                         self.tokens = token.completion_tokens
                     break
@@ -199,11 +262,52 @@ class ActiveTurn:
             completed = True
         except BackendError as exc:
             self.error = f"{exc.code}: {exc}"
-            raise
+            if self.request.on_backend_trouble == "raise":
+                raise
+            await self._close(record=False)
+            self.finish_reason = "apology"
+            self.engine.writer.add_event(
+                backend_failure_event(self.request, self.uid, self.model, exc)
+            )
+            yield self._say(self.engine.fallbacks.apology)
+            completed = True
         finally:
             if not completed and self.error is None:
                 self.interrupted = True
             await self._close()
+
+    async def _open_with_fillers(self) -> AsyncIterator[str]:
+        """Start generating; while the backend is silent, yield filler lines to speak."""
+        policy = self.engine.fallbacks
+        if self.request.on_backend_trouble != "fill_and_apologize":
+            policy = dataclasses.replace(policy, fillers=())
+        await self._add_examples()
+        backend_start = now_ns()
+        self._stream = self.engine.backend.stream(self.model, self.messages, self.options)
+        wait = FirstTokenWait(self._stream, policy)
+        async with contextlib.aclosing(wait.fillers()) as fillers:
+            async for filler in fillers:
+                yield filler
+        self._first = wait.first
+        self.ttft_ms = elapsed_ms(backend_start)
+
+    async def _add_examples(self) -> None:
+        """Retrieved examples go right before the utterance: the cached prefix stays intact."""
+        retriever = self.engine.example_retriever
+        if retriever is None:
+            return
+        examples = await retriever(self.request.user_text)
+        if examples:
+            at = len(self.messages) - 1 - len(self.request.tool_exchange)
+            self.messages = [*self.messages[:at], *examples, *self.messages[at:]]
+
+    def _say(self, line: str) -> str:
+        """A fixed line (safety sentence, filler, apology), spaced from what came before."""
+        if self._spoken and not self._spoken[-1][-1:].isspace():
+            line = " " + line
+        self._spoken.append(line)
+        self._after_line = True
+        return line
 
     def mark_first_byte_out(self) -> None:
         if self.first_byte_out_ms is None:
@@ -211,14 +315,24 @@ class ActiveTurn:
 
     def interrupt(self, heard_text: str | None = None) -> None:
         """The caller barged in; `heard_text` is what the provider says was actually played."""
+        already_recorded = self._recorded and not self.interrupted
         self.interrupted = True
         self.heard_text = heard_text
+        if already_recorded and heard_text is not None:
+            self._amend_heard()
 
-    async def _close(self) -> None:
+    def _amend_heard(self) -> None:
+        """Barge-in after the turn was recorded: the model had finished, the voice had not."""
+        spoken, heard = "".join(self._spoken), self.reply_text
+        self.engine.history.replace_last_reply(self.request.call_id, spoken, heard)
+        self.engine.writer.execute(_AMEND_HEARD, {"uid": self.uid, "reply_text": heard})
+
+    async def _close(self, record: bool = True) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
             await stream.aclose()  # type: ignore[attr-defined]
-        self._record()
+        if record:
+            self._record()
 
     def _record(self) -> None:
         if self._recorded:
@@ -248,6 +362,19 @@ class ActiveTurn:
             error=self.error,
         )
         self.engine.writer.add_turn(record)
+        if self.tool_calls:
+            self.engine.writer.add_event(
+                EventRecord(
+                    source="engine",
+                    kind="model_tool_calls",
+                    created_at=utc_now_iso(),
+                    call_id=request.call_id,
+                    payload={
+                        "turn_uid": self.uid,
+                        "tool_calls": [call.model_dump() for call in self.tool_calls],
+                    },
+                )
+            )
         for listener in self.engine.turn_listeners:
             listener(record)
         log.info(

@@ -8,7 +8,9 @@ score      = 100 · (0.5·similarity + 0.5·pattern), capped at 40 when a hard c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -61,28 +63,47 @@ class Scorer:
         self.index = index
         self.safety_sentence_for = safety_sentence_for
 
+    async def run_in_background(self, function: Any, *args: Any) -> Any:
+        """CPU work off the event loop: on the embedder's low-priority thread when there is one."""
+        if self.embedder is not None:
+            return await self.embedder.run(function, *args)
+        return await asyncio.to_thread(function, *args)
+
     def score_now(self, job: ScoringJob) -> TurnScore:
         """Blocking (embeddings are CPU work): call it from a worker thread."""
-        check = self.checker.check(
-            job.tenant_text,
-            job.reply_text,
-            safety_sentence=self.safety_sentence_for(job.tenant_text),
-            complete=job.complete,
-        )
-        similarity, nearest = None, None
+        return self.score_batch([job])[0]
+
+    def score_batch(self, jobs: list[ScoringJob]) -> list[TurnScore]:
+        """Several replies with one embedding call (much faster per reply than one by one)."""
         index = self.index()
-        if self.embedder is not None and index is not None and len(index):
-            tenant_vector, reply_vector = self.embedder.encode_now(
-                [job.tenant_text, job.reply_text or " "]
+        vectors = None
+        if self.embedder is not None and index is not None and len(index) and jobs:
+            texts = [text for job in jobs for text in (job.tenant_text, job.reply_text or " ")]
+            vectors = self.embedder.encode_now(texts)
+        scores = []
+        for position, job in enumerate(jobs):
+            check = self.checker.check(
+                job.tenant_text,
+                job.reply_text,
+                safety_sentence=self.safety_sentence_for(job.tenant_text),
+                complete=job.complete,
             )
-            similarity = round(index.reply_similarity(tenant_vector, reply_vector, NEIGHBOURS), 4)
-            nearest = index.nearest(tenant_vector, 1)[0]
-        return TurnScore(
-            turn_uid=job.turn_uid,
-            passed=check.passed,
-            jamie_score=jamie_score(check, similarity),
-            violations=check.violations,
-            soft=check.soft,
-            similarity=similarity,
-            nearest=nearest,
-        )
+            similarity, nearest = None, None
+            if vectors is not None and index is not None:
+                tenant_vector, reply_vector = vectors[2 * position], vectors[2 * position + 1]
+                similarity = round(
+                    index.reply_similarity(tenant_vector, reply_vector, NEIGHBOURS), 4
+                )
+                nearest = index.nearest(tenant_vector, 1)[0]
+            scores.append(
+                TurnScore(
+                    turn_uid=job.turn_uid,
+                    passed=check.passed,
+                    jamie_score=jamie_score(check, similarity),
+                    violations=check.violations,
+                    soft=check.soft,
+                    similarity=similarity,
+                    nearest=nearest,
+                )
+            )
+        return scores

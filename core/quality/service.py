@@ -15,10 +15,21 @@ from core.quality.reference_index import ReferenceIndex
 from core.quality.rules import load_rules
 from core.quality.scoring import Scorer
 from core.quality.worker import ScoringWorker
+from core.safety.emergencies import EmergencyClassifier
 from core.store.database import Database
 from core.store.writer import StoreWriter
 
 log = get_logger(__name__)
+
+
+def safety_sentence_lookup(classifier: EmergencyClassifier) -> Callable[[str], str | None]:
+    """What an emergency reply to this utterance must say, or None when it is no emergency."""
+
+    def lookup(tenant_text: str) -> str | None:
+        match = classifier.classify(tenant_text)
+        return match.case.safety_sentence if match else None
+
+    return lookup
 
 
 class QualityService:
@@ -57,7 +68,7 @@ class QualityService:
                 self.embedder.start_loading()
             exchanges = await load_reference_exchanges(self.database.conn)
             if await self.embedder.wait_ready():
-                self.index = await asyncio.to_thread(
+                self.index = await self.embedder.run(
                     ReferenceIndex.build, exchanges, self.embedder, self.cache_dir
                 )
             else:
@@ -67,11 +78,16 @@ class QualityService:
         finally:
             self._index_ready.set_result(None)
 
+    async def ready(self) -> None:
+        """Wait until the reference index is built (or known to be unavailable)."""
+        assert self._index_ready is not None
+        await asyncio.shield(self._index_ready)
+
     async def reload_reference(self) -> None:
         """The reference set changed (an import, new demo data): embed it again."""
         exchanges = await load_reference_exchanges(self.database.conn)
         if await self.embedder.wait_ready():
-            self.index = await asyncio.to_thread(
+            self.index = await self.embedder.run(
                 ReferenceIndex.build, exchanges, self.embedder, self.cache_dir
             )
 

@@ -38,6 +38,7 @@ INSERT OR REPLACE INTO scoring_backlog (turn_uid, payload, queued_at)
 VALUES (:turn_uid, :payload, :queued_at)
 """
 _DONE = "DELETE FROM scoring_backlog WHERE turn_uid = :turn_uid"
+_BATCH = 32  # replies embedded together when turns pile up
 
 
 class ScoringWorker:
@@ -105,17 +106,22 @@ class ScoringWorker:
         if ready is not None:
             await ready  # the reference index: scores must not depend on start-up timing
         while True:
-            job = await self.queue.get()
+            jobs = [await self.queue.get()]
+            while len(jobs) < _BATCH and not self.queue.empty():
+                jobs.append(self.queue.get_nowait())
             try:
-                score = await asyncio.to_thread(self.scorer.score_now, job)
-                self._save(job, score)
+                scores = await self.scorer.run_in_background(self.scorer.score_batch, jobs)
+                for job, score in zip(jobs, scores, strict=True):
+                    self._save(job, score)
             except Exception:
-                log.exception("scoring_failed", turn_uid=job.turn_uid)
-                self._failed.add(job.turn_uid)
-                self._persist(job)
+                log.exception("scoring_failed", turns=[job.turn_uid for job in jobs])
+                for job in jobs:
+                    self._failed.add(job.turn_uid)
+                    self._persist(job)
             finally:
-                self._queued.discard(job.turn_uid)
-                self.queue.task_done()
+                for job in jobs:
+                    self._queued.discard(job.turn_uid)
+                    self.queue.task_done()
 
     def _save(self, job: ScoringJob, score: TurnScore) -> None:
         self.writer.execute(

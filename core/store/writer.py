@@ -83,6 +83,10 @@ class StoreWriter:
         params["payload"] = json.dumps(event.payload, default=str)
         self._queue.put_nowait((_INSERT_EVENT, params))
 
+    def execute(self, sql: str, params: dict[str, Any]) -> None:
+        """Queue any other write (named parameters); it commits with the next batch."""
+        self._queue.put_nowait((sql, params))
+
     def end_call(self, call_id: str, status: str = "ended") -> None:
         self._queue.put_nowait(
             (_END_CALL, {"id": call_id, "status": status, "ended_at": utc_now_iso()})

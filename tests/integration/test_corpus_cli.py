@@ -9,7 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.tools.tenants import demo_tenants
+from training.demo_data import generate_demo_conversations
+
 PETE = str(Path(sys.executable).parent / "pete")
+DEMO = generate_demo_conversations()
+HELD_OUT = sum(c.split == "held_out" for c in DEMO)
 
 
 def pete(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -25,13 +30,15 @@ def count(data_dir: Path, table: str) -> int:
 def test_demo_data_is_stored_once(tmp_path: Path):
     first = pete(tmp_path, "demo-data")
     assert first.returncode == 0, first.stderr
-    assert "648 generated" in first.stdout and "648 new" in first.stdout
+    assert f"{len(DEMO)} generated" in first.stdout and f"{len(DEMO)} new" in first.stdout
     second = pete(tmp_path, "demo-data")
     assert "0 new" in second.stdout
-    assert count(tmp_path, "conversations") == 648
+    assert count(tmp_path, "conversations") == len(DEMO)
+    tenants = len(demo_tenants())
+    assert count(tmp_path, "tenants") == tenants and f"demo tenants: {tenants}" in second.stdout
     with sqlite3.connect(tmp_path / "pete.db") as conn:
         held_out = conn.execute("SELECT COUNT(*) FROM conversations WHERE split='held_out'")
-        assert held_out.fetchone()[0] == 65
+        assert held_out.fetchone()[0] == HELD_OUT
 
 
 def test_export_then_import_elsewhere_round_trips(tmp_path: Path):
@@ -39,11 +46,11 @@ def test_export_then_import_elsewhere_round_trips(tmp_path: Path):
     pete(source, "demo-data")
     exported = tmp_path / "held_out.jsonl"
     result = pete(source, "conversations", "export", str(exported), "--split", "held_out")
-    assert result.returncode == 0 and "exported 65" in result.stdout
+    assert result.returncode == 0 and f"exported {HELD_OUT}" in result.stdout
     lines = exported.read_text().splitlines()
-    assert len(lines) == 65 and json.loads(lines[0])["split"] == "held_out"
+    assert len(lines) == HELD_OUT and json.loads(lines[0])["split"] == "held_out"
     imported = pete(target, "conversations", "import", str(exported))
-    assert "imported 65 new" in imported.stdout
+    assert f"imported {HELD_OUT} new" in imported.stdout
     assert count(target, "exchanges") == sum(len(json.loads(x)["exchanges"]) for x in lines)
 
 

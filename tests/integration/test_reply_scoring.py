@@ -231,3 +231,38 @@ def test_live_turns_are_scored_and_failures_become_corrections(scoring_server: S
     with sqlite3.connect(scoring_server.settings.database_path) as conn:
         corrections = conn.execute("SELECT bad_reply, good_reply FROM training_examples").fetchall()
     assert corrections == [(BAD, CORPUS[0].exchanges[0].jamie)]
+
+
+def test_retrieved_examples_reach_the_model_before_the_utterance(
+    tmp_path: Path, embedder: Embedder
+):
+    settings = make_settings(tmp_path, quality_scoring=True)
+    persona_file = settings.personas_dir / "jamie.toml"
+    persona_file.write_text(
+        persona_file.read_text().replace("retrieved_examples = 0", "retrieved_examples = 2")
+    )
+    seed_corpus(settings.database_path)
+    backend = ScriptedBackend(replies=[words(GOOD)])
+    server = ServerThread(settings, backend=backend).start()
+    try:
+        quality = server.services.quality
+        assert quality is not None
+        server.call(quality.ready())
+        response = httpx.post(
+            server.base_url + "/vapi/chat/completions",
+            timeout=30,
+            json={
+                "stream": False,
+                "messages": [{"role": "user", "content": "Water drips from my sink."}],
+            },
+        )
+        assert response.status_code == 200
+    finally:
+        server.stop()
+    messages = backend.calls[-1]
+    assert messages[0].content == PERSONA.system_prompt  # the cached prefix is untouched
+    examples, utterance = messages[-2], messages[-1]
+    assert utterance.role == "user" and utterance.content == "Water drips from my sink."
+    assert examples.role == "system"
+    assert CORPUS[0].exchanges[0].tenant in examples.content  # the nearest exchange first
+    assert examples.content.count("A tenant said") == 2

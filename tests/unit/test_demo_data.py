@@ -7,9 +7,9 @@ from collections import Counter
 from core.categories import Categories
 from core.settings import PROJECT_ROOT
 from training import demo_phrases
-from training.demo_data import generate_demo_conversations
+from training.demo_data import emergency_replies, generate_demo_conversations
 
-CATEGORIES = Categories.load(PROJECT_ROOT / "config" / "categories.toml")
+CATEGORIES = Categories.load(PROJECT_ROOT / "config")
 
 
 def test_same_seed_same_conversations_other_seed_other_wording():
@@ -46,15 +46,23 @@ def test_names_are_the_fictional_ones():
 
 
 def test_jamie_opening_replies_follow_the_house_style():
-    conversations = generate_demo_conversations()
-    for conversation in conversations:
+    spoken = emergency_replies(PROJECT_ROOT / "config")
+    for conversation in generate_demo_conversations():
         reply = conversation.exchanges[0].jamie
-        assert 2 <= reply.count(".") + reply.count("?") <= 4, reply
         if CATEGORIES.is_emergency(conversation.category):
-            assert demo_phrases.EMERGENCY_HANDOFF in reply
+            # exactly what the turn engine says: the reviewed safety sentence, then the handoff
+            assert reply == spoken[conversation.category.removeprefix("emergency_")]
+        else:
+            assert 2 <= reply.count(".") + reply.count("?") <= 3, reply
 
 
-def test_emergency_openers_are_classified_as_their_kind():
-    for kind, material in demo_phrases.EMERGENCIES.items():
+def test_emergency_openers_are_classified_as_their_case():
+    for case, openers in demo_phrases.EMERGENCY_OPENERS.items():
+        for opener in openers:
+            assert CATEGORIES.classify(opener).category == f"emergency_{case}", opener
+
+
+def test_routine_openers_are_no_emergency():
+    for material in demo_phrases.CATEGORIES.values():
         for opener in material["openers"]:
-            assert CATEGORIES.classify(opener).category == kind, opener
+            assert not CATEGORIES.is_emergency(CATEGORIES.classify(opener).category), opener
