@@ -15,7 +15,16 @@ from typing import Any
 
 from aiohttp import web
 
-from admin import calls_api, chat_stream, login, pages, settings_api, stats_api
+from admin import (
+    calls_api,
+    chat_stream,
+    login,
+    pages,
+    settings_api,
+    stats_api,
+    training_api,
+    training_pages,
+)
 from admin.auth import AdminAuth, load_or_create_token
 from admin.guard import STATIC_PREFIX, admin_guard
 from admin.preloading import apply_preload_changes, preload_changes
@@ -82,5 +91,14 @@ def add_routes(app: web.Application) -> None:
     app.middlewares.append(admin_guard)
     app.cleanup_ctx.append(_admin_lifecycle)
     app.router.add_static(STATIC_PREFIX.rstrip("/"), STATIC_DIR)
-    for module in (login, pages, chat_stream, calls_api, settings_api, stats_api):
+    for module in (
+        login,
+        pages,
+        chat_stream,
+        calls_api,
+        settings_api,
+        stats_api,
+        training_api,
+        training_pages,
+    ):
         module.add_routes(app)

@@ -46,6 +46,7 @@ NAV = (
     ("/admin/settings", "Settings"),
     ("/admin/stats", "Stats"),
     ("/admin/benchmarks", "Benchmarks"),
+    ("/admin/training", "Training"),
 )
 
 

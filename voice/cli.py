@@ -22,6 +22,9 @@ from core.settings import load_settings
 COMMAND_GROUPS: list[str] = [
     "training.corpus_cli:register",
     "training.eval_cli:register",
+    "training.import_cli:register",
+    "training.train_cli:register",
+    "training.models_cli:register",
     "training.replay_cli:register",
     "voice.twilio_cli:register",
 ]
