@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -e '.[test]'
 	touch $(STAMP)
 
-run: install
+run: $(STAMP)
 	$(BIN)/pete serve
 
 test: install
@@ -43,7 +43,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install
+bench: $(STAMP)
 	$(BIN)/python bench/llm_ttft.py
 
 clean:

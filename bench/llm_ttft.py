@@ -121,6 +121,9 @@ async def main(runs: int, same_prompt: bool) -> None:
             "PETE_DATA_DIR": f"{tmp}/data",
             "PETE_CONFIG_DIR": f"{tmp}/config",
             "PETE_LOG_LEVEL": "WARNING",
+            # Scoring is measured on its own (bench/scoring.py); here only the request path.
+            "PETE_QUALITY_SCORING": "false",
+            "PETE_SEED_DEMO_DATA": "false",
         }
         server = subprocess.Popen(
             [

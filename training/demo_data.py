@@ -81,14 +81,18 @@ class _ThreadWriter:
 def _routine_thread(rng: random.Random, index: int, category: str) -> list[Exchange]:
     material = phrases.CATEGORIES[category]
     writer = _ThreadWriter(rng, index)
-    opener = rng.choice(material["openers"])
+    choice = rng.randrange(len(material["openers"]))
+    opener = material["openers"][choice]
     writer.slots["item"] = _item_for(opener)
     tenant, upset = writer.tenant_opening(opener)
-    parts = [
-        rng.choice(phrases.ACKNOWLEDGE["upset" if upset else "calm"]),
-        rng.choice(material["next"]),
-        rng.choice(material["tips"]),
-    ]
+    if "answers" in material:  # a question with one right answer
+        parts = [material["answers"][choice]]
+    else:
+        parts = [
+            rng.choice(phrases.ACKNOWLEDGE["upset" if upset else "calm"]),
+            rng.choice(material["next"]),
+            rng.choice(material["tips"]),
+        ]
     jamie = " ".join(_sentence(writer.fill(p)) for p in parts if p)
     exchanges = [Exchange(tenant=tenant, jamie=jamie)]
     total = rng.randint(2, 6)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (spoken sentences read better whole than split across lines)
 """Wording for the synthetic demo conversations: tenants' ways of saying things, Jamie's
 house-style replies (acknowledge, say what happens next, say when), and follow-ups.
 
@@ -211,10 +212,14 @@ CATEGORIES: dict[str, dict[str, list[str]]] = {
             "can I set up autopay?",
             "my payment didn't go through on the portal.",
         ],
-        "next": [
-            "I'll check your ledger and call you back {day} {window}.",
-            "I'm sending you the portal link by text right now, and you can set it up there.",
-            "I'll email you the receipt {day}.",
+        # One answer per opener, in the same order: these questions have one right reply.
+        "answers": [
+            "Rent is due on the first, and the grace period ends on the fifth. I'll text you a reminder link today.",
+            "Yes, you can pay on the resident portal. I'm texting you the link right now.",
+            "I'm sorry about that. I'll check your ledger and call you back {day} {window}.",
+            "Of course. I'll email you the receipt {day}.",
+            "Yes, autopay is on the resident portal. I'm texting you the link right now so you can set it up.",
+            "I'm sorry about that. I'll look at the payment on our side and call you back {day} {window}.",
         ],
         "tips": ["Rent is due on the first, and the grace period ends on the fifth.", ""],
     },
@@ -226,11 +231,13 @@ CATEGORIES: dict[str, dict[str, list[str]]] = {
             "I might need to break my lease early.",
             "can I get a copy of my lease?",
         ],
-        "next": [
-            "I'll send the renewal paperwork to your email {day}.",
-            "I'm emailing you the application for adding a roommate, and we'll review it "
-            "within two business days.",
-            "I'll send you a copy of your lease {day}.",
+        # One answer per opener, in the same order: these questions have one right reply.
+        "answers": [
+            "Great, we'd love to have you stay. I'll send the renewal paperwork to your email {day}.",
+            "Sure. I'm emailing you the roommate application, and we'll review it within two business days.",
+            "Cats and small dogs are welcome with a pet deposit. I'll email you the full pet policy {day}.",
+            "I understand. I'll email you the early termination options {day}, and we can talk through them after.",
+            "Of course. I'll send you a copy of your lease {day}.",
         ],
         "tips": ["", "If you have questions after reading it, just call me back."],
     },
@@ -242,11 +249,13 @@ CATEGORIES: dict[str, dict[str, list[str]]] = {
             "I need to schedule my move out inspection.",
             "where do I return my keys when I move out?",
         ],
-        "next": [
-            "I've set your walkthrough {day} {window}, and I'll send you a confirmation.",
-            "I'm noting your notice to vacate today, and I'll email you the move-out checklist.",
-            "Your deposit goes out within thirty days of move-out, and I'll email you the "
-            "details {day}.",
+        # One answer per opener, in the same order: these questions have one right reply.
+        "answers": [
+            "Thanks for letting me know. I'm noting your notice to vacate today, and I'll email you the move-out checklist.",
+            "Sure. I've set your walkthrough {day} {window}, and I'll send you a confirmation.",
+            "Your deposit goes out within thirty days of move-out. I'll email you the details {day}.",
+            "Sure. I've set your move-out inspection {day} {window}, and I'll send you a confirmation.",
+            "Please drop the keys in the office drop box on your last day. I'll email you a reminder {day}.",
         ],
         "tips": ["Please drop the keys in the office drop box.", ""],
     },
@@ -287,10 +296,14 @@ CATEGORIES: dict[str, dict[str, list[str]]] = {
             "is the pool open this weekend?",
             "do you have recycling bins?",
         ],
-        "next": [
-            "The office is open nine to five on weekdays, and I'll text you the details now.",
-            "I'll check with the leasing office and call you back {day} {window}.",
-            "I'm sending you the community guide by email right now.",
+        # One answer per opener, in the same order: these questions have one right reply.
+        "answers": [
+            "The office is open nine to five on weekdays. I'll text you the details now.",
+            "Guests can park in the visitor spots by the front office. I'll text you the parking rules now.",
+            "I'm sorry about that. I'll check with the leasing office and call you back {day} {window}.",
+            "Trash goes out Monday and Thursday mornings. I'll email you the schedule {day}.",
+            "The pool is open this weekend from ten to eight. I'll text you the hours now.",
+            "Yes, the recycling bins are next to the trash enclosure. I'll email you the community guide {day}.",
         ],
         "tips": [""],
     },

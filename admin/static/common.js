@@ -120,7 +120,7 @@ const Pete = (() => {
           const failed = score.violations.map(violationLabel).join("; ");
           node.textContent =
             (score.passed ? "Checks passed" : `Checks failed: ${failed}`) +
-            ` · Jamie score ${fmt(score.jamie_score, 2)}` +
+            ` · Jamie score ${fmt(score.jamie_score, 0)}/100` +
             (score.similarity === null ? "" : ` · similarity ${fmt(score.similarity, 2)}`);
           node.classList.add(score.passed ? "passed" : "failed");
           return;

@@ -76,7 +76,8 @@ class QualityService:
         except Exception:
             log.exception("reference_index_failed")
         finally:
-            self._index_ready.set_result(None)
+            if not self._index_ready.done():
+                self._index_ready.set_result(None)
 
     async def ready(self) -> None:
         """Wait until the reference index is built (or known to be unavailable)."""

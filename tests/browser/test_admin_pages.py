@@ -119,10 +119,10 @@ def test_chat_in_the_playground_streams_and_shows_timing_and_score(
     with sqlite3.connect(site.settings.database_path) as conn:  # what the scoring worker writes
         conn.execute(
             "INSERT INTO turn_scores (turn_uid, passed, jamie_score, violations, soft_scores, "
-            "similarity, scored_at) VALUES (?, 1, 0.86, '[]', '{}', 0.7, ?)",
+            "similarity, scored_at) VALUES (?, 1, 86.0, '[]', '{}', 0.7, ?)",
             (uid, utc_now_iso()),
         )
-    expect(reply.locator(".reply-checks")).to_contain_text("Checks passed · Jamie score 0.86")
+    expect(reply.locator(".reply-checks")).to_contain_text("Checks passed · Jamie score 86/100")
     page.screenshot(path=artifacts / "playground-chat.png", full_page=True)
 
 

@@ -50,7 +50,7 @@ def store_score(server: ServerThread, uid: str, *, passed: bool, score: float) -
                 uid,
                 int(passed),
                 score,
-                json.dumps([] if passed else [{"code": "role_label", "message": "wrote User:"}]),
+                json.dumps([] if passed else [{"code": "role_play", "message": "as User"}]),
                 json.dumps({"acknowledgment": 1.0}),
                 0.5,
                 utc_now_iso(),
@@ -91,10 +91,10 @@ def test_score_is_pending_until_the_quality_worker_stores_it(
     lines = admin.chat("/ui/api/chat", {"message": "Is the pool open today?", "max_tokens": 4})
     uid = lines[0]["turn_uid"]
     assert admin.get(f"/ui/api/turns/{uid}/score").json() == {"turn_uid": uid, "status": "pending"}
-    store_score(admin_server, uid, passed=False, score=0.42)
+    store_score(admin_server, uid, passed=False, score=42.0)
     score = admin.get(f"/ui/api/turns/{uid}/score").json()
     assert score["status"] == "ready" and score["passed"] is False
-    assert score["jamie_score"] == 0.42 and score["violations"][0]["code"] == "role_label"
+    assert score["jamie_score"] == 42.0 and score["violations"][0]["code"] == "role_play"
     assert admin.get("/ui/api/turns/not-a-uid/score").status_code == 400
 
 
@@ -224,8 +224,8 @@ def test_stats_and_exports_per_model(admin_server: ServerThread, admin: AdminCli
         admin.chat("/ui/api/chat", {"message": f"Question {i}?", "max_tokens": 4})[0]["turn_uid"]
         for i in range(2)
     ]
-    store_score(admin_server, uids[0], passed=True, score=0.9)
-    store_score(admin_server, uids[1], passed=True, score=0.7)
+    store_score(admin_server, uids[0], passed=True, score=90.0)
+    store_score(admin_server, uids[1], passed=True, score=70.0)
     rows = query_db(
         admin_server,
         "SELECT COUNT(*) AS n, SUM(interrupted) AS cut FROM turns WHERE model = ?",
