@@ -3,7 +3,7 @@
     .venv/bin/python bench/scoring.py [--replies 200] [--blocks 8] [--per-block 5]
 
 1. Throughput: the full check + Jamie score (embeddings, reference index of the demo
-   corpus) of N varied replies, one at a time and in batches of 32 (the worker batches
+   corpus) of N varied replies, one at a time and in the worker's batches (it batches
    whatever has queued up).
 2. Effect on calls: one server (embedded model), VAPI SSE turns in alternating blocks with
    scoring off and on (ABAB...). Each "on" block ends by waiting for its scores, so every
@@ -28,6 +28,7 @@ from bench.llm_ttft import UTTERANCES, server_ttft_ms  # noqa: E402
 from core.llm.embedded import EmbeddedBackend  # noqa: E402
 from core.logging import configure_logging  # noqa: E402
 from core.quality.scoring import ScoringJob  # noqa: E402
+from core.quality.worker import BATCH  # noqa: E402
 from core.stats import percentile  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from training.demo_data import generate_demo_conversations  # noqa: E402
@@ -69,7 +70,7 @@ async def main(replies: int, blocks: int, per_block: int) -> None:
         assert quality is not None
         server.call(quality.ready(), timeout=600)  # embeddings + reference index
         one_by_one = throughput(server, replies, 1)
-        batched = throughput(server, replies, 32)
+        batched = throughput(server, replies, BATCH)
         listener = quality.worker.submit_turn
         listeners = server.services.engine.turn_listeners
         url = server.base_url + "/vapi/chat/completions"
@@ -91,7 +92,8 @@ async def main(replies: int, blocks: int, per_block: int) -> None:
     await backend.close()
     print(
         f"scoring throughput ({replies} replies, reference set of {reference} exchanges): "
-        f"{one_by_one:.1f} replies/s one at a time, {batched:.1f} replies/s in batches of 32"
+        f"{one_by_one:.1f} replies/s one at a time, "
+        f"{batched:.1f} replies/s in the worker's batches of {BATCH}"
     )
     print(
         f"ttft with scoring off  p50 {percentile(off, 50):6.1f} ms  "

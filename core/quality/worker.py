@@ -38,7 +38,9 @@ INSERT OR REPLACE INTO scoring_backlog (turn_uid, payload, queued_at)
 VALUES (:turn_uid, :payload, :queued_at)
 """
 _DONE = "DELETE FROM scoring_backlog WHERE turn_uid = :turn_uid"
-_BATCH = 32  # replies embedded together when turns pile up
+# Replies embedded together when turns pile up. On one torch thread, 4 replies (8 texts) a
+# batch measured fastest here: 87 texts/s vs 77 for one reply and 63 for 16 replies.
+BATCH = 4
 
 
 class ScoringWorker:
@@ -107,7 +109,7 @@ class ScoringWorker:
             await ready  # the reference index: scores must not depend on start-up timing
         while True:
             jobs = [await self.queue.get()]
-            while len(jobs) < _BATCH and not self.queue.empty():
+            while len(jobs) < BATCH and not self.queue.empty():
                 jobs.append(self.queue.get_nowait())
             try:
                 scores = await self.scorer.run_in_background(self.scorer.score_batch, jobs)
