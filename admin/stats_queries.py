@@ -97,7 +97,7 @@ async def model_figures(
     """Per model and version over the window, and (optionally) per time bucket."""
     since = None
     if window_hours is not None:
-        since = pendulum.now("UTC").subtract(hours=window_hours).to_iso8601_string()
+        since = pendulum.now("UTC").subtract(seconds=int(window_hours * 3600)).to_iso8601_string()
     where, params = _filter(since, channel, models or [])
     stats = by_activity(await _grouped(database, 0, where, params))
     series: dict[str, list[SeriesPoint]] = {}

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from pydantic import BaseModel, Field
 
 from admin.guard import request_session
@@ -202,10 +202,12 @@ async def start_import(request: web.Request) -> web.Response:
     saved = None
     try:
         while (part := await reader.next()) is not None:
-            if part.name == "file" and getattr(part, "filename", None):  # type: ignore[union-attr]
+            if not isinstance(part, BodyPartReader):  # a nested multipart: not a form field
+                continue
+            if part.name == "file" and part.filename:
                 saved = await _save_upload(svc, part)
             elif part.name:
-                fields[part.name] = (await part.text())[:100]  # type: ignore[union-attr]
+                fields[part.name] = (await part.text())[:100]
     except _UploadRejected as refused:
         return reject(request, refused.status, refused.code, str(refused))
     args = ["import"]

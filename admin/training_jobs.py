@@ -9,6 +9,7 @@ One job runs at a time; the last few are kept in memory for the page.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import json
 import os
@@ -87,11 +88,11 @@ class JobRunner:
     def running(self) -> Job | None:
         return next((job for job in self.jobs.values() if job.status == "running"), None)
 
-    def list(self) -> list[Job]:
+    def list(self) -> builtins.list[Job]:
         return list(reversed(self.jobs.values()))
 
     async def start(
-        self, kind: JobKind, label: str, args: list[str], cleanup: Path | None = None
+        self, kind: JobKind, label: str, args: builtins.list[str], cleanup: Path | None = None
     ) -> Job:
         busy = self.running()
         if busy is not None:

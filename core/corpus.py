@@ -74,7 +74,8 @@ async def insert_conversations(conn: aiosqlite.Connection, items: list[Conversat
 async def load_conversations(
     conn: aiosqlite.Connection, *, split: Split | None = None, source: str | None = None
 ) -> list[Conversation]:
-    where, params = [], []
+    where: list[str] = []
+    params: list[str] = []
     if split:
         where.append("c.split = ?")
         params.append(split)

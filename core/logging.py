@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -24,7 +25,9 @@ def redact_phone_numbers(text: str) -> str:
     return _PHONE.sub(_mask, text)
 
 
-def _redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _redact_processor(
+    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key, value in event_dict.items():
         if isinstance(value, str):
             event_dict[key] = redact_phone_numbers(value)

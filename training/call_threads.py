@@ -34,6 +34,15 @@ class CallThread(BaseModel):
         return [call.exchanges[0].tenant for call in self.calls if call.exchanges]
 
 
+def _moment(stamp: str | None) -> pendulum.DateTime:
+    parsed = pendulum.parse(stamp or "")
+    if isinstance(parsed, pendulum.DateTime):
+        return parsed
+    if isinstance(parsed, pendulum.Date):  # a day alone: its start, UTC
+        return pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
+    raise ValueError(f"not a date and time: {stamp!r}")
+
+
 def thread_id(source: str, calls: list[ImportedCall]) -> str:
     digest = hashlib.sha256("\n".join(c.fingerprint for c in calls).encode()).hexdigest()
     return f"{source}-{digest[:16]}"
@@ -62,10 +71,7 @@ def group_threads(source: str, calls: list[ImportedCall], window_hours: float) -
         caller_calls.sort(key=_order)
         current = [caller_calls[0]]
         for call in caller_calls[1:]:
-            gap = (
-                pendulum.parse(call.started_at)  # type: ignore[arg-type,operator]
-                - pendulum.parse(current[-1].started_at)  # type: ignore[arg-type]
-            ).total_seconds()
+            gap = (_moment(call.started_at) - _moment(current[-1].started_at)).total_seconds()
             if gap <= window_s:
                 current.append(call)
             else:

@@ -216,7 +216,9 @@ def _report(model: str, backend: str, turns: dict, scores: dict) -> EvalReport: 
     import json
     import re
 
-    passed, jamie_scores, codes = 0, [], {}
+    passed = 0
+    jamie_scores: list[float] = []
+    codes: dict[str, int] = {}
     emergency_total = emergency_hit = adversarial_total = adversarial_passed = errors = 0
     ttfts, totals = [], []
     for uid, (case, reply, ttft, total, error) in turns.items():

@@ -41,7 +41,8 @@ async def run_import(
     categories = Categories.load(settings.config_dir)
     async with open_store(settings) as database:
         progress.stage("reading")
-        problems, empty = [], 0
+        problems: list[Any] = []
+        empty = 0
         if logged_calls:
             source = "logged"
             calls = await read_logged_calls(database.conn, config.import_.logged_call_idle_minutes)

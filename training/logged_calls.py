@@ -14,7 +14,7 @@ NOT_CALLS = ("eval", "replay", "bench")
 
 
 async def read_logged_calls(conn: aiosqlite.Connection, idle_minutes: float) -> list[ImportedCall]:
-    idle_before = pendulum.now("UTC").subtract(minutes=idle_minutes).to_iso8601_string()
+    idle_before = pendulum.now("UTC").subtract(seconds=int(idle_minutes * 60)).to_iso8601_string()
     marks = ",".join("?" * len(NOT_CALLS))
     sql = (
         "SELECT c.id, c.from_number, c.direction, c.started_at, t.user_text, t.reply_text, "

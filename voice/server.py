@@ -23,7 +23,7 @@ async def start_site(app: web.Application, host: str, port: int) -> tuple[web.Ap
     await site.start()
     server = site._server
     assert server is not None
-    bound_port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    bound_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
     return runner, bound_port
 
 

@@ -94,7 +94,9 @@ class ToolCallsMessage(ServerMessage):
     def invocations(self) -> list[ToolInvocation]:
         """`toolCallList` if present, else the calls inside `toolWithToolCallList`."""
         if self.toolCallList:
-            entries = [(entry, None) for entry in self.toolCallList]
+            entries: list[tuple[ToolCallEntry, ToolWithToolCall | None]] = [
+                (entry, None) for entry in self.toolCallList
+            ]
         else:
             entries = [
                 (item.toolCall or ToolCallEntry(), item) for item in self.toolWithToolCallList

@@ -119,11 +119,13 @@ async def webhook(request: web.Request) -> web.Response:
     try:
         raw = await _read_limited(request, limit)
     except _BodyTooLarge as too_large:
-        message = f"request body is over the {limit} byte limit"
+        too_large_text = f"request body is over the {limit} byte limit"
         if authenticator.needs_body:  # not authenticated yet: keep nothing
-            return json_error(413, "request_too_large", message)
+            return json_error(413, "request_too_large", too_large_text)
         size = request.content_length or len(too_large.received)
-        return _keep_rejected(svc, 413, "request_too_large", message, too_large.received, size)
+        return _keep_rejected(
+            svc, 413, "request_too_large", too_large_text, too_large.received, size
+        )
     refusal = authenticator.check_signature(request.headers, raw)
     if refusal is not None:
         return _refuse(refusal)

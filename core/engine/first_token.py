@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 from core.llm.base import BackendError, Token
@@ -47,7 +47,7 @@ class FirstTokenWait:
     async def _next(self) -> Token:
         return await anext(self._stream, _END)
 
-    async def fillers(self) -> AsyncIterator[str]:
+    async def fillers(self) -> AsyncGenerator[str, None]:
         """Yields a filler at each deadline; on return `first` holds the first token.
 
         Raises the backend's error, or `FirstTokenTimeout` after `give_up_s`.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
 from core.clock import elapsed_ms, now_ns, utc_now_iso
 from core.engine.first_token import FallbackPolicy, FirstTokenWait
@@ -217,7 +217,7 @@ class ActiveTurn:
             raise
         self.ttft_ms = elapsed_ms(backend_start)
 
-    async def pieces(self) -> AsyncIterator[str]:
+    async def pieces(self) -> AsyncGenerator[str, None]:
         completed = False
         try:
             if self.intervention is not None:

@@ -8,6 +8,7 @@ stream is cancelled by closing its async iterator (the worker checks between tok
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import queue
 import threading
@@ -214,10 +215,10 @@ class EmbeddedBackend:
         if self._specs.pop(model, None) is None:
             raise ModelNotFound(f"model {model!r} is not registered on the embedded backend")
 
-    async def list(self) -> list[str]:
+    async def list(self) -> builtins.list[str]:
         return sorted(self._specs)
 
-    async def loaded(self) -> list[LoadedModel]:
+    async def loaded(self) -> builtins.list[LoadedModel]:
         if not self._loaded.is_set() or self._load_error is not None:
             return []
         return [LoadedModel(name=name) for name in sorted(self._specs)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -145,7 +146,7 @@ class OllamaBackend:
             raise _translate(exc, model, self.host) from exc
         finally:
             if parts is not None:  # closing the HTTP stream tells Ollama to stop generating
-                await parts.aclose()
+                await parts.aclose()  # type: ignore[attr-defined]  # an async generator
         # The server closed the stream without a `done` line: the reply is cut short.
         raise BackendUnavailable(f"Ollama at {self.host} ended the stream before it was done")
 
@@ -181,14 +182,14 @@ class OllamaBackend:
         except _FAILURES as exc:
             raise _translate(exc, model, self.host) from exc
 
-    async def list(self) -> list[str]:
+    async def list(self) -> builtins.list[str]:
         try:
             response = await self._client.list()
         except _FAILURES as exc:
             raise _translate(exc, "", self.host) from exc
         return sorted(m.model for m in response.models if m.model)
 
-    async def loaded(self) -> list[LoadedModel]:
+    async def loaded(self) -> builtins.list[LoadedModel]:
         try:
             response = await self._client.ps()
         except _FAILURES as exc:

@@ -9,6 +9,7 @@ The pace is picked by the first `Pace.keyword` found in the utterance, else the 
 from __future__ import annotations
 
 import asyncio
+import builtins
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -105,10 +106,10 @@ class PacedBackend:
     async def delete(self, model: str) -> None:
         return None
 
-    async def list(self) -> list[str]:
+    async def list(self) -> builtins.list[str]:
         return []
 
-    async def loaded(self) -> list[LoadedModel]:
+    async def loaded(self) -> builtins.list[LoadedModel]:
         return []
 
     async def close(self) -> None:

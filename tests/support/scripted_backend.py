@@ -7,6 +7,7 @@ not predictable enough to assert on). It speaks the same protocol as the real ba
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -75,10 +76,10 @@ class ScriptedBackend:
     async def delete(self, model: str) -> None:
         self.models.discard(model)
 
-    async def list(self) -> list[str]:
+    async def list(self) -> builtins.list[str]:
         return sorted(self.models)
 
-    async def loaded(self) -> list[LoadedModel]:
+    async def loaded(self) -> builtins.list[LoadedModel]:
         return [LoadedModel(name=m) for m in sorted(self.models)]
 
     async def close(self) -> None:
