@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from core.llm.base import BackendError, LLMBackend
+from core.llm.registration import register_models
 from core.logging import get_logger
 from core.model_settings import ModelSettingsFile, ModelSettingsManager
+from core.store.database import Database
 
 log = get_logger(__name__)
 
@@ -27,14 +29,15 @@ def preload_changes(before: ModelSettingsFile, after: ModelSettingsFile) -> dict
 
 
 async def apply_preload_changes(
-    backend: LLMBackend, manager: ModelSettingsManager, changes: dict[str, bool]
+    backend: LLMBackend,
+    manager: ModelSettingsManager,
+    database: Database,
+    changes: dict[str, bool],
 ) -> dict[str, str]:
-    """Load or unload each model; model -> "loaded", "unloaded" or "failed: why"."""
-    from voice.app import register_models  # the app module imports this package
-
+    """Register new models, then load or unload each changed one;
+    model -> "loaded", "unloaded" or "failed: why"."""
     results: dict[str, str] = {}
-    if any(changes.values()):
-        await register_models(backend, manager)
+    await register_models(backend, manager, database)
     for name, load in sorted(changes.items()):
         try:
             if load:

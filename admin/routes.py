@@ -47,7 +47,7 @@ def _hand_edit_preloader(svc: Services, tasks: set[asyncio.Task[Any]]) -> Settin
         changes = preload_changes(before, after)
         if changes:
             task = asyncio.get_running_loop().create_task(
-                apply_preload_changes(svc.backend, svc.model_settings, changes)
+                apply_preload_changes(svc.backend, svc.model_settings, svc.database, changes)
             )
             tasks.add(task)
             task.add_done_callback(tasks.discard)

@@ -84,11 +84,9 @@ async def patch_settings(request: web.Request) -> web.Response:
 
 async def _apply_backend_changes(svc: Services, before: Any, after: Any) -> dict[str, str]:
     changes = preload_changes(before, after)
-    from voice.app import register_models  # the app module imports this package
 
     async def apply() -> dict[str, str]:
-        await register_models(svc.backend, svc.model_settings)
-        return await apply_preload_changes(svc.backend, svc.model_settings, changes)
+        return await apply_preload_changes(svc.backend, svc.model_settings, svc.database, changes)
 
     task = asyncio.create_task(apply())
     _background.add(task)

@@ -23,6 +23,7 @@ from admin.settings_audit import admin_source
 from admin.state import admin_database
 from admin.training_jobs import JobBusy, JobRunner
 from core.llm.base import BackendError
+from core.llm.registration import register_models
 from training.config import load_training_config
 from training.promotion import PromotionRefused, promote, rollback
 from training.store import open_store
@@ -77,7 +78,6 @@ async def _change_default(request: web.Request, action: str) -> web.Response:
     source = _actor(request)
 
     async def register() -> None:  # the version was not listed: this server registers it now
-        from voice.app import register_models  # the app module imports this package
 
         await register_models(svc.backend, svc.model_settings, svc.database)
 

@@ -7,14 +7,11 @@ from typing import Any
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from core.quality.service import safety_sentence_lookup
-    from core.safety.emergencies import EmergencyClassifier
     from core.settings import load_settings
     from training.evaluation import format_report, run
 
     overrides = {"backend": args.backend} if args.backend else {}
     settings = load_settings(**overrides)
-    classifier = EmergencyClassifier.from_file(settings.config_dir / "safety" / "emergencies.toml")
     report = run(
         settings,
         model=args.model,
@@ -22,7 +19,6 @@ def _eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         progress=not args.json,
         retrieved_examples=args.retrieved_examples,
-        safety_sentence_for=safety_sentence_lookup(classifier),
     )
     print(report.model_dump_json(indent=2) if args.json else format_report(report))
     return 0 if report.errors == 0 else 1

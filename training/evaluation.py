@@ -18,15 +18,15 @@ from pydantic import BaseModel
 
 from core.clock import now_ns
 from core.corpus import load_conversations
-from core.engine.history import ConversationHistory
 from core.engine.turn import TurnRequest
 from core.engine.turn_engine import TurnEngine
 from core.llm.base import BackendError, ChatMessage
+from core.llm.registration import register_models
 from core.llm.selection import open_backend
 from core.model_settings import ModelSettingsManager
 from core.persona import load_persona
 from core.quality.retrieval import ExampleRetriever
-from core.quality.service import QualityService
+from core.quality.service import QualityService, safety_sentence_lookup
 from core.settings import Settings
 from core.stats import percentile
 from core.store.database import Database
@@ -121,7 +121,6 @@ async def run_eval(
     split: str,
     limit: int | None,
     progress: bool,
-    safety_sentence_for: Callable[[str], str | None] = lambda _t: None,
     retrieved_examples: int | None = None,
 ) -> EvalReport:
     persona = load_persona(settings.personas_dir, settings.persona)
@@ -134,16 +133,11 @@ async def run_eval(
     writer = StoreWriter(settings.database_path)
     await writer.start()
     backend = await open_backend(settings)
-    from voice.app import register_models  # the same registration the server does
-
     await register_models(backend, model_settings, database)
-    engine = TurnEngine(
-        backend=backend,
-        model_settings=model_settings,
-        persona=persona,
-        writer=writer,
-        history=ConversationHistory(settings.history_max_messages),
+    engine = TurnEngine.from_settings(
+        settings, backend=backend, model_settings=model_settings, persona=persona, writer=writer
     )
+    safety_sentence_for = safety_sentence_lookup(engine.safety_gate.emergencies)
     quality = QualityService(
         persona=persona,
         quality_dir=settings.quality_dir,

@@ -79,9 +79,9 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 async def change_default(settings: Settings, action: str, ref: str | None, force: bool) -> Any:
+    from core.llm.selection import open_backend
     from core.model_settings import ModelSettingsManager
     from core.persona import load_persona
-    from training.backends import creation_backend
     from training.config import load_training_config
     from training.promotion import let_servers_register, promote, rollback
     from training.store import open_store
@@ -93,7 +93,7 @@ async def change_default(settings: Settings, action: str, ref: str | None, force
         persona_names=(persona.name,),
         fallback_path=settings.model_settings_fallback_path,
     )
-    backend = await creation_backend(settings)
+    backend = await open_backend(settings, load_weights=False)
     try:
         async with open_store(settings) as database:
             if action == "promote":

@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 from core.categories import Categories
 from core.clock import now_ns, utc_now_iso
 from core.corpus import load_reference_exchanges
-from core.engine.history import ConversationHistory
 from core.engine.turn import TurnRequest
 from core.engine.turn_engine import TurnEngine
 from core.llm.base import BackendError, ChatMessage, LLMBackend
+from core.llm.registration import register_models
 from core.llm.selection import open_backend
 from core.model_settings import ModelSettingsManager
 from core.persona import Persona, load_persona
@@ -339,18 +339,12 @@ async def replay(
         own_backend = backend is None
         if backend is None:
             backend = await open_backend(settings)
-            from voice.app import register_models  # the same registration the server does
-
             await register_models(backend, manager, database)
         writer = StoreWriter(settings.database_path)
         await writer.start()
         scorer = await _scorer(settings, persona, database, categories, similarity)
-        engine = TurnEngine(
-            backend=backend,
-            model_settings=manager,
-            persona=persona,
-            writer=writer,
-            history=ConversationHistory(settings.history_max_messages),
+        engine = TurnEngine.from_settings(
+            settings, backend=backend, model_settings=manager, persona=persona, writer=writer
         )
         replayer = Replayer(engine, scorer, database)
         corrections = 0

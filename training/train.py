@@ -18,13 +18,13 @@ from pydantic import BaseModel, Field
 from core.categories import Categories
 from core.clock import utc_now_iso
 from core.llm.base import LLMBackend, ModelSpec
+from core.llm.selection import open_backend
 from core.model_settings import ModelSettingsManager
 from core.persona import Persona, load_persona
 from core.quality.checks import ReplyChecker
 from core.quality.rules import load_rules
 from core.quality.service import safety_sentence_lookup
 from core.settings import Settings
-from training.backends import creation_backend
 from training.config import TrainingConfig, VersioningConfig, load_training_config
 from training.datasets import Dataset, DatasetBuilder, DatasetFilters, load_dataset, save_dataset
 from training.examples import select_examples
@@ -163,7 +163,6 @@ async def evaluate_candidate(
     )
     data = manager.current.model_dump(mode="json")
     data["models"][spec.name] = entry
-    categories = Categories.load(settings.config_dir)
     with tempfile.TemporaryDirectory(prefix="pete-eval-") as tmp:
         config_copy = Path(tmp) / "config"
         shutil.copytree(settings.config_dir, config_copy)
@@ -174,7 +173,6 @@ async def evaluate_candidate(
             split="held_out",
             limit=limit or None,
             progress=bar,
-            safety_sentence_for=safety_sentence_lookup(categories.emergencies),
         )
     return {**report.model_dump(), "limit": limit or None}
 
@@ -270,7 +268,7 @@ async def train(
         async with transaction(conn):
             await save_spec(conn, spec, key)
         own_backend = backend is None
-        backend = backend or await creation_backend(settings)
+        backend = backend or await open_backend(settings, load_weights=False)
         try:
             await backend.create(spec)
         finally:
@@ -356,7 +354,9 @@ async def train(
         if options.promote:
             if listed and newly_listed is not None:
                 await newly_listed()
-            promotion_backend = await creation_backend(settings) if own_backend else backend
+            promotion_backend = (
+                await open_backend(settings, load_weights=False) if own_backend else backend
+            )
             try:
                 result.promotion = await promote(
                     conn,

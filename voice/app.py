@@ -9,19 +9,15 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from admin import routes as admin_routes
-from core.engine.first_token import FallbackPolicy
-from core.engine.history import ConversationHistory
-from core.engine.safety_gate import SafetyGate
 from core.engine.turn_engine import TurnEngine
-from core.llm.base import BackendError, LLMBackend, ModelSpec
+from core.llm.base import BackendError, LLMBackend
+from core.llm.registration import register_models
 from core.llm.selection import open_backend
 from core.logging import get_logger
 from core.model_settings import ModelSettingsManager
 from core.persona import load_persona
 from core.settings import Settings
-from core.spoken_lines import load_spoken_lines
 from core.store.database import Database
-from core.store.model_specs import stored_specs
 from core.store.writer import StoreWriter
 from voice import health, twilio_voice, vapi_llm, vapi_webhook
 from voice.http_errors import json_errors
@@ -31,33 +27,6 @@ from voice.services import SERVICES, Services
 log = get_logger(__name__)
 
 _SETTINGS_POLL_S = 1.0
-
-
-async def register_models(
-    backend: LLMBackend, model_settings: ModelSettingsManager, database: Database | None = None
-) -> None:
-    """The embedded backend serves only what it was given; Ollama already has its models.
-
-    A trained version (its entry has a `version_key`) is registered with its stored spec
-    (examples included), so it waits until a caller passes the store."""
-    if backend.name != "embedded":
-        return
-    known = set(await backend.list())
-    specs = await stored_specs(database.conn) if database is not None else {}
-    for name, entry in model_settings.current.models.items():
-        if name in known:
-            continue
-        spec = specs.get(name)
-        if spec is None and (entry.model_extra or {}).get("version_key"):
-            continue
-        try:
-            await backend.create(
-                spec.model_copy(update={"name": name})
-                if spec is not None
-                else ModelSpec(name=name, base_model=entry.base_model, parameters=entry.options)
-            )
-        except BackendError as exc:
-            log.info("model_not_servable_here", model=name, backend=backend.name, reason=str(exc))
 
 
 async def preload_models(engine: TurnEngine) -> None:
@@ -97,17 +66,12 @@ def create_app(settings: Settings, backend: LLMBackend | None = None) -> web.App
         writer = StoreWriter(settings.database_path)
         await writer.start()
         active_backend = backend or await open_backend(settings)
-        lines = load_spoken_lines(settings.config_dir)
-        engine = TurnEngine(
+        engine = TurnEngine.from_settings(
+            settings,
             backend=active_backend,
             model_settings=model_settings,
             persona=persona,
             writer=writer,
-            history=ConversationHistory(max_messages=settings.history_max_messages),
-            safety_gate=SafetyGate.load(settings.config_dir, lines),
-            fallbacks=FallbackPolicy.from_lines(
-                lines, settings.first_token_deadline_ms, settings.first_token_give_up_ms
-            ),
         )
         svc = Services(settings, active_backend, model_settings, persona, database, writer, engine)
         app[SERVICES] = svc

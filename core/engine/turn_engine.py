@@ -36,7 +36,7 @@ from core.llm.base import (
 from core.logging import get_logger
 from core.model_settings import ModelEntry, ModelSettingsManager
 from core.persona import Persona
-from core.settings import PROJECT_ROOT
+from core.settings import Settings
 from core.spoken_lines import load_spoken_lines
 from core.store.records import CallRecord, EventRecord, TurnRecord
 from core.store.writer import StoreWriter
@@ -77,8 +77,8 @@ class TurnEngine:
         persona: Persona,
         writer: StoreWriter,
         history: ConversationHistory,
-        safety_gate: SafetyGate | None = None,
-        fallbacks: FallbackPolicy | None = None,
+        safety_gate: SafetyGate,
+        fallbacks: FallbackPolicy,
     ):
         self.backend = backend
         self.model_settings = model_settings
@@ -86,10 +86,6 @@ class TurnEngine:
         self.writer = writer
         self.history = history
         self.leak_index = LeakIndex(persona.instructions)
-        if safety_gate is None or fallbacks is None:
-            lines = load_spoken_lines(PROJECT_ROOT / "config")
-            safety_gate = safety_gate or SafetyGate.load(PROJECT_ROOT / "config", lines)
-            fallbacks = fallbacks or FallbackPolicy.from_lines(lines)
         # Emergencies and requests for a person, checked before the model sees an utterance.
         self.safety_gate = safety_gate
         self.fallbacks = fallbacks
@@ -97,6 +93,30 @@ class TurnEngine:
         self.turn_listeners: list[Callable[[TurnRecord], None]] = []
         # Optional: context messages for an utterance (retrieved examples), added before it.
         self.example_retriever: Callable[[str], Awaitable[list[ChatMessage]]] | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        backend: LLMBackend,
+        model_settings: ModelSettingsManager,
+        persona: Persona,
+        writer: StoreWriter,
+    ) -> TurnEngine:
+        """The engine as the server, `pete eval` and `pete replay` all run it."""
+        lines = load_spoken_lines(settings.config_dir)
+        return cls(
+            backend=backend,
+            model_settings=model_settings,
+            persona=persona,
+            writer=writer,
+            history=ConversationHistory(max_messages=settings.history_max_messages),
+            safety_gate=SafetyGate.load(settings.config_dir, lines),
+            fallbacks=FallbackPolicy.from_lines(
+                lines, settings.first_token_deadline_ms, settings.first_token_give_up_ms
+            ),
+        )
 
     async def warm_up(self, model: str) -> None:
         """Generate one token after the persona prompt, so the backend caches that prefix."""

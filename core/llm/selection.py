@@ -11,7 +11,9 @@ from core.settings import Settings
 log = get_logger(__name__)
 
 
-async def open_backend(settings: Settings) -> LLMBackend:
+async def open_backend(settings: Settings, *, load_weights: bool = True) -> LLMBackend:
+    """`load_weights=False` for work that only creates models (training): the embedded
+    backend then registers specs without loading its weights."""
     choice = settings.backend
     if choice == "auto":
         reachable = await ollama_answers(settings.ollama_host)
@@ -31,5 +33,6 @@ async def open_backend(settings: Settings) -> LLMBackend:
             max_connections=settings.ollama_max_connections,
         )
     backend = EmbeddedBackend(n_ctx=settings.embedded_context, n_threads=settings.embedded_threads)
-    await backend.start()
+    if load_weights:
+        await backend.start()
     return backend
